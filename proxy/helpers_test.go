@@ -1,0 +1,82 @@
+package proxy
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testBackend starts a real HTTP server that answers with its name, and with
+// /slow?ms=N after N milliseconds. It returns its host:port.
+func testBackend(t *testing.T, name string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			var ms int
+			fmt.Sscan(r.URL.Query().Get("ms"), &ms)
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+		}
+		if r.URL.Path == "/echo" {
+			w.Header().Set("X-Seen-Host", r.Host)
+			w.Header().Set("X-Seen-XFF", r.Header.Get("X-Forwarded-For"))
+			w.Header().Set("X-Seen-Proto", r.Header.Get("X-Forwarded-Proto"))
+		}
+		io.WriteString(w, name)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.Listener.Addr().String()
+}
+
+// deadAddr returns a loopback address on which nothing listens.
+func deadAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// testProxy serves p on a real loopback listener and returns its base URL.
+func testProxy(t *testing.T, p *Proxy) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewServer(p)
+	go s.Serve(ln)
+	t.Cleanup(func() { s.srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+// get sends a request with the given Host through the proxy and returns the
+// status and body.
+func get(t *testing.T, c *http.Client, base, host, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.Host = host
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s%s (Host %s): %v", base, path, host, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, strings.TrimSpace(string(b))
+}
+
+func mustSwitch(t *testing.T, p *Proxy, service, slot string, addrs ...string) *Drain {
+	t.Helper()
+	d, err := p.Switch(service, Backend{Slot: slot, Addrs: addrs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

@@ -1,0 +1,80 @@
+package proxy
+
+import (
+	"net/http/httputil"
+	"sync/atomic"
+	"time"
+)
+
+// ejectFor is how long an instance that refused a connection stays out of
+// rotation before the pool tries it again.
+const ejectFor = time.Second
+
+// instance is one backend process of a slot, addressed as host:port.
+type instance struct {
+	addr string
+	// ejectedUntil is a UnixNano deadline; zero or past means in rotation.
+	ejectedUntil atomic.Int64
+}
+
+func (i *instance) available(now int64) bool { return i.ejectedUntil.Load() <= now }
+
+func (i *instance) eject() { i.ejectedUntil.Store(time.Now().Add(ejectFor).UnixNano()) }
+
+// pool holds the instances of one slot of one service and counts the requests
+// in flight to them. A pool lives as long as its slot keeps the same
+// addresses; routing tables point at pools, so a switch never resets a count.
+type pool struct {
+	service   string
+	slot      string
+	instances []*instance
+	next      atomic.Uint64
+	inFlight  atomic.Int64
+	handler   *httputil.ReverseProxy
+}
+
+// pick returns the next instance in round-robin order, skipping ejected ones
+// (all ejected: the next one anyway, so a recovered slot is found again), and
+// never the one in avoid.
+func (p *pool) pick(avoid *instance) *instance {
+	n := uint64(len(p.instances))
+	if n == 0 {
+		return nil
+	}
+	start := p.next.Add(1)
+	now := time.Now().UnixNano()
+	var fallback *instance
+	for k := range n {
+		in := p.instances[(start+k)%n]
+		if in == avoid {
+			continue
+		}
+		if in.available(now) {
+			return in
+		}
+		if fallback == nil {
+			fallback = in
+		}
+	}
+	return fallback
+}
+
+func (p *pool) sameAddrs(addrs []string) bool {
+	if len(addrs) != len(p.instances) {
+		return false
+	}
+	for i, a := range addrs {
+		if p.instances[i].addr != a {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *pool) addrs() []string {
+	out := make([]string, len(p.instances))
+	for i, in := range p.instances {
+		out[i] = in.addr
+	}
+	return out
+}

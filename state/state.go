@@ -1,0 +1,97 @@
+// Package state holds what the controller must remember across restarts:
+// which slot of each service is live and which was live before, what each
+// slot runs, and the append-only history of operations.
+package state
+
+import "time"
+
+// Slot statuses, as recorded.
+const (
+	SlotStarting = "starting"
+	SlotRunning  = "running"
+	SlotStopped  = "stopped"
+	SlotFailed   = "failed"
+)
+
+// Snapshot is the whole remembered state. It is saved as one value so that a
+// crash leaves either the old snapshot or the new one, never a mix.
+type Snapshot struct {
+	Services map[string]*Service `json:"services"`
+}
+
+// Service is the remembered state of one service.
+type Service struct {
+	Live     string           `json:"live,omitempty"`
+	Previous string           `json:"previous,omitempty"`
+	Slots    map[string]*Slot `json:"slots,omitempty"`
+}
+
+// Slot is the remembered state of one slot of a service.
+type Slot struct {
+	Status    string     `json:"status"`
+	Release   string     `json:"release,omitempty"`
+	StartedAt time.Time  `json:"started_at,omitzero"`
+	Instances []Instance `json:"instances,omitempty"`
+	Reason    string     `json:"reason,omitempty"`
+}
+
+// Instance is one process of a slot, identified well enough to re-adopt it
+// after a controller restart (PID reuse is caught by the start time).
+type Instance struct {
+	Index     int    `json:"index"`
+	Port      int    `json:"port"`
+	PID       int    `json:"pid,omitempty"`
+	StartTime uint64 `json:"start_time,omitempty"`
+}
+
+// Service returns the named service's state, creating it if needed.
+func (s *Snapshot) Service(name string) *Service {
+	if s.Services == nil {
+		s.Services = map[string]*Service{}
+	}
+	svc, ok := s.Services[name]
+	if !ok {
+		svc = &Service{}
+		s.Services[name] = svc
+	}
+	if svc.Slots == nil {
+		svc.Slots = map[string]*Slot{}
+	}
+	return svc
+}
+
+// Entry is one line of history: an operation and how it ended.
+type Entry struct {
+	Time     time.Time `json:"time"`
+	Actor    string    `json:"actor"`
+	Op       string    `json:"op"`
+	Service  string    `json:"service"`
+	Slot     string    `json:"slot,omitempty"`
+	From     string    `json:"from,omitempty"`
+	To       string    `json:"to,omitempty"`
+	Reason   string    `json:"reason,omitempty"`
+	Forced   bool      `json:"forced,omitempty"`
+	Result   string    `json:"result"`
+	Error    string    `json:"error,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+	Duration float64   `json:"duration_ms"`
+}
+
+// History results.
+const (
+	ResultOK      = "ok"
+	ResultRefused = "refused"
+	ResultFailed  = "failed"
+)
+
+// Store keeps the snapshot and the history. The local state directory is the
+// embedded implementation; a distributed store can take its place.
+type Store interface {
+	Load() (*Snapshot, error)
+	Save(*Snapshot) error
+	Append(Entry) error
+	// History returns the last limit entries of a service (all services when
+	// service is empty), oldest first; limit <= 0 means all.
+	History(service string, limit int) ([]Entry, error)
+	Close() error
+}
