@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"deploy/config"
+	"deploy/orchestrator"
+)
+
+// Exit codes, as scripts rely on them.
+const (
+	exitOK     = 0
+	exitFailed = 1 // the operation was refused or failed
+	exitUsage  = 2 // bad flags, arguments or configuration
+)
+
+// defaultConfig is used when neither --config nor DEPLOY_CONFIG says otherwise.
+const defaultConfig = "deploy.hcl"
+
+// globals are the flags every command shares.
+type globals struct {
+	config string
+	socket string
+	json   bool
+	stdout io.Writer
+	stderr io.Writer
+	// started is set once cobra has accepted the command line; an error
+	// before that is the user's (unknown command, bad flag, missing flag).
+	started bool
+}
+
+// usageError marks an error the user made on the command line.
+type usageError struct{ error }
+
+func execute(args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	return g.report(err)
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "deploy",
+		Short: "Blue/green, zero-downtime deployments behind an embedded reverse proxy",
+		Long: `deploy runs each service's application in slots (blue, green, ...) on their own
+ports behind an embedded reverse proxy, and switches a service's traffic from
+one slot to another without dropping a request. The old slot keeps running, so
+a rollback is instant.
+
+"deploy serve" is the controller; every other command talks to it through its
+control socket, found from the configuration (--config) or given by --socket.
+
+Exit codes: 0 success, 1 operation refused or failed, 2 usage or configuration error.`,
+		SilenceUsage:     true,
+		SilenceErrors:    true,
+		PersistentPreRun: func(*cobra.Command, []string) { g.started = true },
+	}
+	def := os.Getenv("DEPLOY_CONFIG")
+	if def == "" {
+		def = defaultConfig
+	}
+	root.PersistentFlags().StringVarP(&g.config, "config", "c", def, "configuration file (env DEPLOY_CONFIG)")
+	root.PersistentFlags().StringVar(&g.socket, "socket", "", "control socket of the controller (default: from the configuration)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newServeCmd(g), newValidateCmd(g), newUpCmd(g), newDownCmd(g),
+		newSwitchCmd(g), newRollbackCmd(g), newStatusCmd(g), newHistoryCmd(g))
+	return root
+}
+
+// jsonFlag adds --json to commands that can print machine-readable output.
+func jsonFlag(cmd *cobra.Command, g *globals) {
+	cmd.Flags().BoolVar(&g.json, "json", false, "print the result as JSON")
+}
+
+// args wraps a cobra argument check so that its failure is a usage error.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := check(cmd, a); err != nil {
+			return usageError{fmt.Errorf("%w\nsee: %s --help", err, cmd.CommandPath())}
+		}
+		return nil
+	}
+}
+
+// loadConfig loads the configuration, printing every diagnostic on failure.
+func (g *globals) loadConfig() (*config.Config, error) {
+	cfg, diags, err := config.Load(g.config)
+	if diags != nil && len(diags.Diags) > 0 {
+		diags.Write(g.stderr, false)
+	}
+	if err != nil {
+		var d *config.Diagnostics
+		if errors.As(err, &d) {
+			return nil, configError{fmt.Errorf("configuration %s has errors", g.config)}
+		}
+		return nil, configError{err}
+	}
+	return cfg, nil
+}
+
+// configError is a configuration problem whose details were already printed.
+type configError struct{ error }
+
+// client returns a client of the controller named by --socket or the config.
+func (g *globals) client() (*orchestrator.Client, error) {
+	if g.socket != "" {
+		return orchestrator.NewClient(g.socket), nil
+	}
+	cfg, err := g.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return orchestrator.NewClient(cfg.Controller.Socket), nil
+}
+
+// report prints an error the way the user needs it and picks the exit code.
+func (g *globals) report(err error) int {
+	var ue usageError
+	var ce configError
+	var oe *orchestrator.Error
+	code := exitFailed
+	switch {
+	case !g.started, errors.As(err, &ue), errors.As(err, &ce):
+		code = exitUsage
+	case errors.As(err, &oe):
+		if oe.Kind == orchestrator.KindInvalid || oe.Kind == orchestrator.KindNotFound {
+			code = exitUsage
+		}
+		if g.json {
+			printJSON(g.stdout, oe)
+		}
+		fmt.Fprintf(g.stderr, "deploy: %s\n", oe.Message)
+		if oe.Hint != "" {
+			fmt.Fprintf(g.stderr, "  what to do: %s\n", oe.Hint)
+		}
+		return code
+	}
+	fmt.Fprintf(g.stderr, "deploy: %v\n", err)
+	return code
+}

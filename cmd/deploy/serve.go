@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"deploy/orchestrator"
+	"deploy/proxy"
+	"deploy/state"
+)
+
+// shutdownTimeout bounds how long a stopping controller waits for in-flight
+// proxied requests.
+const shutdownTimeout = 30 * time.Second
+
+type serveCmd struct {
+	g          *globals
+	stopStacks bool
+	logLevel   string
+}
+
+func newServeCmd(g *globals) *cobra.Command {
+	s := &serveCmd{g: g}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the controller: the proxy, the slots' processes and the control socket",
+		Long: `Run the controller in the foreground. It opens the state directory, adopts the
+instance processes a previous controller left running, routes every service to
+the slot that was live, then serves the proxy listeners and the control socket.
+
+SIGTERM or Ctrl-C stops it gracefully: it stops accepting, lets in-flight
+requests finish, and leaves the instance processes running for the next
+controller to adopt (unless --stop-stacks).`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error { return s.run(cmd.Context()) },
+	}
+	cmd.Flags().BoolVar(&s.stopStacks, "stop-stacks", false, "stop every slot's processes on shutdown (they start again with the next controller)")
+	cmd.Flags().StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return cmd
+}
+
+func (s *serveCmd) run(ctx context.Context) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
+		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", s.logLevel)}
+	}
+	log := slog.New(slog.NewTextHandler(s.g.stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := s.g.loadConfig()
+	if err != nil {
+		return err
+	}
+	store, err := state.OpenDir(cfg.Controller.StateDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	p := proxy.New(proxy.Options{TrustedProxies: cfg.Proxy.TrustedProxies, Logger: log})
+	ctrl := orchestrator.New(cfg, store, p, log)
+	// Listeners first: a port taken by someone else fails the start before
+	// anything is adopted or restarted.
+	var listeners []net.Listener
+	for _, addr := range cfg.Proxy.Listen {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			closeAll(listeners)
+			return fmt.Errorf("proxy listener: %w", err)
+		}
+		listeners = append(listeners, ln)
+	}
+	control, err := orchestrator.ListenSocket(cfg.Controller.Socket)
+	if err != nil {
+		closeAll(listeners)
+		return err
+	}
+	if err := ctrl.Restore(ctx); err != nil {
+		closeAll(append(listeners, control))
+		return fmt.Errorf("restore state: %w", err)
+	}
+
+	srv := proxy.NewServer(p)
+	api := orchestrator.NewControlServer(orchestrator.NewAPI(ctrl))
+	errc := make(chan error, len(listeners)+1)
+	for _, ln := range listeners {
+		go func() { errc <- srv.Serve(ln) }()
+		log.Info("proxy listening", "addr", ln.Addr().String())
+	}
+	go func() {
+		if err := api.Serve(control); !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	log.Info("controller ready", "config", cfg.File, "state_dir", cfg.Controller.StateDir, "socket", cfg.Controller.Socket)
+
+	// SIGHUP is ignored rather than fatal: a closed terminal must not stop the
+	// proxy in front of a site.
+	signal.Ignore(syscall.SIGHUP)
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "stop_stacks", s.stopStacks)
+	case serveErr = <-errc:
+		log.Error("listener failed; shutting down", "err", serveErr)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	api.Shutdown(sctx)
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("in-flight requests cut at shutdown", "err", err)
+	}
+	ctrl.Shutdown(sctx, s.stopStacks)
+	os.Remove(cfg.Controller.Socket)
+	log.Info("stopped")
+	return serveErr
+}
+
+func closeAll(ls []net.Listener) {
+	for _, l := range ls {
+		l.Close()
+	}
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"deploy/orchestrator"
+)
+
+func newStatusCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "status [SERVICE]",
+		Short: "Show what is live: each service's live and previous slot, releases, instances, health, in-flight requests",
+		Args:  args(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			c, err := g.client()
+			if err != nil {
+				return err
+			}
+			service := ""
+			if len(a) == 1 {
+				service = a[0]
+			}
+			res, err := c.Status(cmd.Context(), service)
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(g.stdout, res)
+			}
+			for i, s := range res {
+				if i > 0 {
+					fmt.Fprintln(g.stdout)
+				}
+				printServiceStatus(g.stdout, s)
+			}
+			return nil
+		},
+	}
+	jsonFlag(cmd, g)
+	return cmd
+}
+
+func printServiceStatus(out io.Writer, s orchestrator.ServiceStatus) {
+	fmt.Fprintf(out, "%s: live %s, previous %s\n", s.Service, orDash(s.Live), orDash(s.Previous))
+	if s.Busy != "" {
+		fmt.Fprintf(out, "  busy: %s since %s\n", s.Busy, since(s.BusySince))
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "  SLOT\tSTATUS\tRELEASE\tPORTS\tHEALTH\tIN-FLIGHT\tINSTANCES")
+	for _, sl := range s.Slots {
+		name := sl.Slot
+		if sl.Live {
+			name += " *"
+		}
+		health := "-"
+		if len(sl.Instances) > 0 {
+			health = "unhealthy"
+			if sl.Healthy {
+				health = "healthy"
+			}
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%d\t%s\n", name, sl.Status, orDash(sl.Release),
+			portRange(sl.Ports), health, sl.InFlight, instancesSummary(sl.Instances))
+	}
+	w.Flush()
+	for _, sl := range s.Slots {
+		if sl.Reason != "" {
+			fmt.Fprintf(out, "  %s: %s\n", sl.Slot, sl.Reason)
+		}
+		for _, in := range sl.Instances {
+			if in.ProbeError != "" {
+				fmt.Fprintf(out, "  %s instance %d: %s\n", sl.Slot, in.Index, in.ProbeError)
+			}
+		}
+	}
+}
+
+// instancesSummary prints "pid 123 ok, pid 124 DOWN (2 restarts)".
+func instancesSummary(ins []orchestrator.InstanceStatus) string {
+	if len(ins) == 0 {
+		return "-"
+	}
+	out := ""
+	for i, in := range ins {
+		if i > 0 {
+			out += ", "
+		}
+		state := "ok"
+		switch {
+		case !in.Running:
+			state = "not running"
+		case !in.Healthy:
+			state = "not answering"
+		}
+		out += fmt.Sprintf("%d:pid %d %s", in.Index, in.PID, state)
+		if in.Restarts > 0 {
+			out += fmt.Sprintf(" (%d restarts)", in.Restarts)
+		}
+	}
+	return out
+}

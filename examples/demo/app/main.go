@@ -1,0 +1,79 @@
+// Command demo-app is the small application the demo stack runs: each
+// instance says which service, slot, instance and release answered, so a
+// switch can be watched from outside.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// maxSlow bounds /slow so a typo cannot hold a connection for hours.
+const maxSlow = 60 * time.Second
+
+func main() {
+	port := os.Getenv("PORT")
+	if port == "" {
+		log.Fatal("demo-app: PORT is not set (deploy sets it for every instance)")
+	}
+	release := os.Getenv("RELEASE")
+	if release == "" {
+		release = "unreleased"
+	}
+	who := fmt.Sprintf("service=%s slot=%s instance=%s release=%s",
+		os.Getenv("SERVICE"), os.Getenv("SLOT"), os.Getenv("INSTANCE"), release)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
+		if err != nil || ms < 0 {
+			http.Error(w, "ms must be a non-negative whole number of milliseconds", http.StatusBadRequest)
+			return
+		}
+		select {
+		case <-time.After(min(time.Duration(ms)*time.Millisecond, maxSlow)):
+		case <-r.Context().Done():
+			return
+		}
+		fmt.Fprintln(w, who)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, who)
+	})
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		log.Fatalf("demo-app: %v", err)
+	}
+	log.Printf("demo-app: %s listening on %s", who, ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		<-ctx.Done()
+		// Finish what is in flight, as a real application server does.
+		shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatalf("demo-app: %v", err)
+	}
+	<-stopped
+	log.Printf("demo-app: %s stopped", who)
+}

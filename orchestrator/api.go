@@ -1,0 +1,129 @@
+package orchestrator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+)
+
+// maxRequestBody bounds a control request; every request is a small object.
+const maxRequestBody = 64 << 10
+
+// API serves the controller's operations as JSON over HTTP.
+type API struct {
+	c   *Controller
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// NewAPI returns the control API handler of c.
+func NewAPI(c *Controller) *API {
+	a := &API{c: c, log: c.log, mux: http.NewServeMux()}
+	a.mux.HandleFunc("GET /v1/status", a.status)
+	a.mux.HandleFunc("GET /v1/services/{service}/history", a.history)
+	a.mux.HandleFunc("POST /v1/services/{service}/up", a.up)
+	a.mux.HandleFunc("POST /v1/services/{service}/down", a.down)
+	a.mux.HandleFunc("POST /v1/services/{service}/switch", a.switchSlot)
+	a.mux.HandleFunc("POST /v1/services/{service}/rollback", a.rollback)
+	return a
+}
+
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+
+func (a *API) status(w http.ResponseWriter, r *http.Request) {
+	res, err := a.c.Status(r.URL.Query().Get("service"))
+	a.reply(w, res, err)
+}
+
+func (a *API) history(w http.ResponseWriter, r *http.Request) {
+	limit := 0
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			a.reply(w, nil, errorf(KindInvalid, "give a whole number of entries", "limit %q is not a non-negative number", v))
+			return
+		}
+		limit = n
+	}
+	res, err := a.c.History(r.PathValue("service"), limit)
+	a.reply(w, res, err)
+}
+
+// Mutating operations run to the end even when the client goes away: a
+// half-done switch or start helps nobody.
+func (a *API) up(w http.ResponseWriter, r *http.Request) {
+	var req UpRequest
+	if !a.decode(w, r, &req) {
+		return
+	}
+	req.Service, req.Actor = r.PathValue("service"), actor(r.Context())
+	res, err := a.c.Up(context.WithoutCancel(r.Context()), req)
+	a.reply(w, res, err)
+}
+
+func (a *API) down(w http.ResponseWriter, r *http.Request) {
+	var req DownRequest
+	if !a.decode(w, r, &req) {
+		return
+	}
+	req.Service, req.Actor = r.PathValue("service"), actor(r.Context())
+	res, err := a.c.Down(context.WithoutCancel(r.Context()), req)
+	a.reply(w, res, err)
+}
+
+func (a *API) switchSlot(w http.ResponseWriter, r *http.Request) {
+	var req SwitchRequest
+	if !a.decode(w, r, &req) {
+		return
+	}
+	req.Service, req.Actor = r.PathValue("service"), actor(r.Context())
+	res, err := a.c.Switch(context.WithoutCancel(r.Context()), req)
+	a.reply(w, res, err)
+}
+
+func (a *API) rollback(w http.ResponseWriter, r *http.Request) {
+	var req RollbackRequest
+	if !a.decode(w, r, &req) {
+		return
+	}
+	req.Service, req.Actor = r.PathValue("service"), actor(r.Context())
+	res, err := a.c.Rollback(context.WithoutCancel(r.Context()), req)
+	a.reply(w, res, err)
+}
+
+// decode reads a request body strictly: unknown fields and trailing data are
+// errors, so a typo in a client never silently means something else.
+func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("more than one JSON value")
+	}
+	if err != nil {
+		a.reply(w, nil, errorf(KindInvalid, "send one JSON object with the documented fields", "bad request body: %v", err))
+		return false
+	}
+	return true
+}
+
+func (a *API) reply(w http.ResponseWriter, v any, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	status := http.StatusOK
+	if err != nil {
+		e := asError(err)
+		status, v = e.HTTPStatus(), e
+	}
+	b, merr := json.Marshal(v)
+	if merr != nil {
+		a.log.Error("encode control reply", "err", merr)
+		status, b = http.StatusInternalServerError, []byte(fmt.Sprintf(`{"kind":"failed","error":%q}`, merr.Error()))
+	}
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

@@ -1,0 +1,194 @@
+// Package orchestrator is the controller: it knows each service's live and
+// previous slot, runs the operations (up, switch, rollback, down), keeps the
+// state and history, and serves the control API the CLI talks to.
+package orchestrator
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"deploy/config"
+	"deploy/proxy"
+	"deploy/stacks"
+	"deploy/state"
+)
+
+// Controller owns the services' slots, the proxy's routing and the state.
+type Controller struct {
+	cfg   *config.Config
+	store state.Store
+	proxy *proxy.Proxy
+	log   *slog.Logger
+
+	services map[string]*service
+
+	// snapMu serialises changes of the snapshot; each change is saved before
+	// it is acted on.
+	snapMu sync.Mutex
+	snap   *state.Snapshot
+}
+
+// service is the runtime of one configured service.
+type service struct {
+	cfg  *config.Service
+	busy busyLock
+
+	mu    sync.Mutex
+	slots map[string]*slotRun
+}
+
+func (s *service) run(slot string) *slotRun {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.slots[slot]
+}
+
+func (s *service) setRun(slot string, r *slotRun) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r == nil {
+		delete(s.slots, slot)
+		return
+	}
+	s.slots[slot] = r
+}
+
+// New returns a controller for the configuration. Nothing runs until Restore.
+func New(cfg *config.Config, store state.Store, p *proxy.Proxy, log *slog.Logger) *Controller {
+	c := &Controller{cfg: cfg, store: store, proxy: p, log: log, services: map[string]*service{}}
+	var routes []proxy.Service
+	for _, sc := range cfg.Services {
+		c.services[sc.Name] = &service{cfg: sc, slots: map[string]*slotRun{}}
+		routes = append(routes, proxy.Service{Name: sc.Name, Hosts: sc.Hosts, Default: sc.Default})
+	}
+	p.Configure(routes)
+	return c
+}
+
+// service looks up a configured service.
+func (c *Controller) service(name string) (*service, error) {
+	s, ok := c.services[name]
+	if !ok {
+		names := make([]string, 0, len(c.services))
+		for n := range c.services {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return nil, errorf(KindNotFound, fmt.Sprintf("configured services: %v", names), "no service named %q", name)
+	}
+	return s, nil
+}
+
+// slotConfig looks up a slot of a service.
+func (s *service) slotConfig(slot string) (config.Slot, error) {
+	sc, ok := s.cfg.Slot(slot)
+	if !ok {
+		return config.Slot{}, errorf(KindInvalid, fmt.Sprintf("slots of %s: %v", s.cfg.Name, s.cfg.SlotNames()),
+			"service %s has no slot %q", s.cfg.Name, slot)
+	}
+	return sc, nil
+}
+
+// view returns a copy of the current snapshot for reading.
+func (c *Controller) view() *state.Snapshot {
+	c.snapMu.Lock()
+	defer c.snapMu.Unlock()
+	return cloneSnapshot(c.snap)
+}
+
+// update applies change to a copy of the snapshot and saves it; only when the
+// save succeeded does the copy become the controller's state.
+func (c *Controller) update(change func(*state.Snapshot)) error {
+	c.snapMu.Lock()
+	defer c.snapMu.Unlock()
+	next := cloneSnapshot(c.snap)
+	change(next)
+	if err := c.store.Save(next); err != nil {
+		return fmt.Errorf("save state: %w", err)
+	}
+	c.snap = next
+	return nil
+}
+
+func cloneSnapshot(s *state.Snapshot) *state.Snapshot {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("state snapshot cannot be encoded: %v", err))
+	}
+	var out state.Snapshot
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(fmt.Sprintf("state snapshot cannot be decoded: %v", err))
+	}
+	if out.Services == nil {
+		out.Services = map[string]*state.Service{}
+	}
+	return &out
+}
+
+// instanceSpec is how instance n (1-based) of a slot runs.
+func (c *Controller) instanceSpec(sc *config.Service, slot config.Slot, n int) stacks.InstanceSpec {
+	base := filepath.Join(c.cfg.Controller.StateDir, "services", sc.Name, slot.Name)
+	idx := strconv.Itoa(n)
+	return stacks.InstanceSpec{
+		Service: sc.Name,
+		Slot:    slot.Name,
+		Index:   n,
+		Port:    slot.Port(n),
+		Dir:     sc.Stack.Dir,
+		Command: sc.Stack.Command,
+		Env:     sc.Stack.Env,
+		Release: workdirRelease,
+		VarDir:  filepath.Join(base, "var", idx),
+		LogPath: filepath.Join(base, "log", "instance-"+idx+".log"),
+	}
+}
+
+// workdirRelease names what a slot runs when it runs the configured stack
+// directory as it is, rather than an immutable release.
+const workdirRelease = "workdir"
+
+// onStart records a new process of an instance, so that a restarted
+// controller can adopt it. Supervision ends before a slot is replaced, so a
+// late restart can never record over a successor.
+func (c *Controller) onStart(s *service, slot string, index int) func(stacks.ProcessID) {
+	return func(id stacks.ProcessID) {
+		err := c.update(func(snap *state.Snapshot) {
+			st := snap.Service(s.cfg.Name).Slots[slot]
+			if st == nil {
+				return
+			}
+			for i := range st.Instances {
+				if st.Instances[i].Index == index {
+					st.Instances[i].PID, st.Instances[i].StartTime = id.PID, id.StartTime
+				}
+			}
+		})
+		if err != nil {
+			c.log.Error("record instance process", "service", s.cfg.Name, "slot", slot, "instance", index, "err", err)
+		}
+	}
+}
+
+// record appends an operation to the history; a failure to write history is
+// logged, never turned into a failure of the operation that already happened.
+func (c *Controller) record(e state.Entry, started time.Time, err error) {
+	e.Time = started.UTC()
+	e.Duration = float64(time.Since(started).Microseconds()) / 1000
+	e.Result = state.ResultOK
+	if err != nil {
+		e.Error = err.Error()
+		e.Result = state.ResultFailed
+		if k := asError(err).Kind; k == KindRefused || k == KindBusy || k == KindInvalid {
+			e.Result = state.ResultRefused
+		}
+	}
+	if herr := c.store.Append(e); herr != nil {
+		c.log.Error("append history", "service", e.Service, "op", e.Op, "err", herr)
+	}
+}

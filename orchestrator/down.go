@@ -1,0 +1,76 @@
+package orchestrator
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"deploy/proxy"
+	"deploy/state"
+)
+
+// DownRequest asks to stop a slot that is not live.
+type DownRequest struct {
+	Service string `json:"-"`
+	Slot    string `json:"slot"`
+	Actor   string `json:"-"`
+}
+
+// DownResult says what stopped and how the slot's last requests ended.
+type DownResult struct {
+	Service string            `json:"service"`
+	Slot    string            `json:"slot"`
+	Already bool              `json:"already_stopped,omitempty"`
+	Drain   proxy.DrainResult `json:"drain"`
+}
+
+// Down stops a slot's instances after its in-flight requests finished (or the
+// drain timeout passed). The live slot is never stopped.
+func (c *Controller) Down(ctx context.Context, req DownRequest) (res *DownResult, err error) {
+	started := time.Now()
+	entry := state.Entry{Actor: req.Actor, Op: "down", Service: req.Service, Slot: req.Slot}
+	defer func() { c.record(entry, started, err) }()
+	s, err := c.service(req.Service)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.slotConfig(req.Slot); err != nil {
+		return nil, err
+	}
+	release, err := s.busy.acquire(s.cfg.Name, "down "+req.Slot)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if c.view().Service(s.cfg.Name).Live == req.Slot {
+		return nil, errorf(KindRefused, fmt.Sprintf("switch %s to another slot first", s.cfg.Name),
+			"slot %s is live for %s: stopping it would take the site down", req.Slot, s.cfg.Name)
+	}
+	res = &DownResult{Service: s.cfg.Name, Slot: req.Slot}
+	run := s.run(req.Slot)
+	if run == nil {
+		res.Already, res.Drain = true, proxy.DrainResult{Slot: req.Slot, Drained: true}
+		return res, c.markStopped(s.cfg.Name, req.Slot)
+	}
+	dctx, cancel := context.WithTimeout(ctx, s.cfg.DrainTimeout)
+	res.Drain = c.proxy.WaitIdle(dctx, s.cfg.Name, req.Slot)
+	cancel()
+	if !res.Drain.Drained {
+		entry.Detail = fmt.Sprintf("%d requests were cut at the drain timeout", res.Drain.Remaining)
+	}
+	if err := run.stop(ctx); err != nil {
+		return nil, errorf(KindFailed, "see the instance logs; run deploy down again", "stop %s slot %s: %v", s.cfg.Name, req.Slot, err)
+	}
+	s.setRun(req.Slot, nil)
+	c.proxy.Forget(s.cfg.Name, req.Slot)
+	return res, c.markStopped(s.cfg.Name, req.Slot)
+}
+
+func (c *Controller) markStopped(service, slot string) error {
+	return c.update(func(snap *state.Snapshot) {
+		svc := snap.Service(service)
+		if st := svc.Slots[slot]; st != nil {
+			st.Status, st.Instances, st.Reason = state.SlotStopped, nil, ""
+		}
+	})
+}

@@ -1,0 +1,132 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"deploy/config"
+	"deploy/proxy"
+	"deploy/stacks"
+	"deploy/state"
+)
+
+// Restore brings the controller back to what the state remembers: it adopts
+// the instance processes that survived (starting the ones that did not),
+// probes them, and routes each service to its live slot again.
+func (c *Controller) Restore(ctx context.Context) error {
+	snap, err := c.store.Load()
+	if err != nil {
+		return err
+	}
+	c.snapMu.Lock()
+	c.snap = snap
+	c.snapMu.Unlock()
+
+	for _, sc := range c.cfg.Services {
+		s := c.services[sc.Name]
+		st := snap.Service(sc.Name)
+		for _, slot := range sc.Slots {
+			rec := st.Slots[slot.Name]
+			if rec == nil || (rec.Status != state.SlotRunning && rec.Status != state.SlotStarting) {
+				continue
+			}
+			if err := c.restoreSlot(ctx, s, slot, rec); err != nil {
+				c.log.Error("restore slot", "service", sc.Name, "slot", slot.Name, "err", err)
+				continue
+			}
+		}
+		if st.Live == "" {
+			continue
+		}
+		run := s.run(st.Live)
+		if run == nil {
+			c.log.Error("live slot is not running; the service answers 503 until a slot is switched to",
+				"service", sc.Name, "slot", st.Live)
+			continue
+		}
+		if _, err := c.proxy.Switch(sc.Name, proxy.Backend{Slot: st.Live, Addrs: run.addrs()}); err != nil {
+			return fmt.Errorf("route %s to %s: %w", sc.Name, st.Live, err)
+		}
+		c.log.Info("serving", "service", sc.Name, "live", st.Live, "previous", st.Previous)
+	}
+	return nil
+}
+
+// restoreSlot adopts or restarts each instance of a slot and waits until the
+// slot is ready before it may be routed to.
+func (c *Controller) restoreSlot(ctx context.Context, s *service, slot config.Slot, rec *state.Slot) error {
+	known := map[int]state.Instance{}
+	for _, in := range rec.Instances {
+		known[in.Index] = in
+	}
+	var instances []*stacks.Instance
+	for n := 1; n <= s.cfg.Instances; n++ {
+		spec := c.instanceSpec(s.cfg, slot, n)
+		opts := stacks.Options{Logger: c.log, OnStart: c.onStart(s, slot.Name, n)}
+		in, err := c.adoptOrStart(spec, known[n], opts)
+		if err != nil {
+			newSlotRun(slot.Name, s.cfg.Stack.Ready.Path, instances).stop(ctx)
+			return err
+		}
+		instances = append(instances, in)
+	}
+	if err := c.update(func(snap *state.Snapshot) {
+		st := snap.Service(s.cfg.Name).Slots[slot.Name]
+		st.Instances = st.Instances[:0]
+		for _, in := range instances {
+			id := in.Process()
+			st.Instances = append(st.Instances, state.Instance{Index: in.Spec().Index, Port: in.Spec().Port, PID: id.PID, StartTime: id.StartTime})
+		}
+	}); err != nil {
+		return err
+	}
+	run := newSlotRun(slot.Name, s.cfg.Stack.Ready.Path, instances)
+	rctx, cancel := context.WithTimeout(ctx, s.cfg.Stack.Ready.Timeout)
+	defer cancel()
+	if err := run.waitReady(rctx); err != nil {
+		// Keep supervising: the processes may come good, and the status shows
+		// the failing probe. Routing waits for nobody.
+		c.log.Warn("restored slot is not ready", "service", s.cfg.Name, "slot", slot.Name, "err", err)
+	}
+	s.setRun(slot.Name, run)
+	run.startProbing()
+	return nil
+}
+
+func (c *Controller) adoptOrStart(spec stacks.InstanceSpec, rec state.Instance, opts stacks.Options) (*stacks.Instance, error) {
+	if rec.PID > 0 {
+		in, err := stacks.Adopt(spec, stacks.ProcessID{PID: rec.PID, StartTime: rec.StartTime}, opts)
+		if err == nil {
+			return in, nil
+		}
+		if !errors.Is(err, stacks.ErrGone) {
+			return nil, err
+		}
+		c.log.Info("instance is gone; starting it again", "service", spec.Service, "slot", spec.Slot, "instance", spec.Index)
+	}
+	return stacks.Start(spec, opts)
+}
+
+// Shutdown ends supervision. With stopStacks the instances are stopped (the
+// state still says which slots should run, so the next controller starts
+// them again); without it they keep running for the next controller to adopt.
+func (c *Controller) Shutdown(ctx context.Context, stopStacks bool) {
+	for _, s := range c.services {
+		s.mu.Lock()
+		runs := make([]*slotRun, 0, len(s.slots))
+		for _, r := range s.slots {
+			runs = append(runs, r)
+		}
+		s.mu.Unlock()
+		for _, r := range runs {
+			if !stopStacks {
+				r.detach()
+				continue
+			}
+			if err := r.stop(ctx); err != nil {
+				c.log.Error("stop slot", "service", s.cfg.Name, "slot", r.name, "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package orchestrator
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"deploy/stacks"
+)
+
+// Health probing of running slots, for status and for the switch gate.
+const (
+	healthInterval = 2 * time.Second
+	probeTimeout   = time.Second
+	stopGrace      = 10 * time.Second
+)
+
+// slotRun is a running slot: its supervised instances and what the last
+// health probe of each said.
+type slotRun struct {
+	name      string
+	readyPath string
+	startedAt time.Time
+	instances []*stacks.Instance
+	health    []atomic.Pointer[probeResult]
+	stopProbe context.CancelFunc
+}
+
+type probeResult struct {
+	ok  bool
+	err string
+	at  time.Time
+}
+
+func newSlotRun(name, readyPath string, instances []*stacks.Instance) *slotRun {
+	return &slotRun{
+		name:      name,
+		readyPath: readyPath,
+		startedAt: time.Now(),
+		instances: instances,
+		health:    make([]atomic.Pointer[probeResult], len(instances)),
+	}
+}
+
+// addrs are the loopback addresses the proxy sends the slot's requests to.
+func (r *slotRun) addrs() []string {
+	out := make([]string, len(r.instances))
+	for i, in := range r.instances {
+		out[i] = "127.0.0.1:" + strconv.Itoa(in.Spec().Port)
+	}
+	return out
+}
+
+// probeAll probes every instance at once and records the results; the error
+// names every instance that did not answer.
+func (r *slotRun) probeAll(ctx context.Context) error {
+	errs := make([]error, len(r.instances))
+	var wg sync.WaitGroup
+	for i, in := range r.instances {
+		wg.Go(func() {
+			pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+			defer cancel()
+			err := stacks.Probe(pctx, in.Spec().Port, r.readyPath)
+			res := &probeResult{ok: err == nil, at: time.Now()}
+			if err != nil {
+				res.err = err.Error()
+				errs[i] = fmt.Errorf("instance %d (port %d): %w", in.Spec().Index, in.Spec().Port, err)
+			}
+			r.health[i].Store(res)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitReady waits until every instance answers its ready path.
+func (r *slotRun) waitReady(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(r.instances))
+	for i, in := range r.instances {
+		wg.Go(func() {
+			if err := stacks.WaitReady(ctx, in.Spec().Port, r.readyPath); err != nil {
+				errs[i] = fmt.Errorf("instance %d (port %d) did not become ready: %w", in.Spec().Index, in.Spec().Port, err)
+				return
+			}
+			r.health[i].Store(&probeResult{ok: true, at: time.Now()})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return &readyError{err: err, instance: r.instances[i]}
+		}
+	}
+	return nil
+}
+
+// readyError carries the failing instance so the caller can show its log.
+type readyError struct {
+	err      error
+	instance *stacks.Instance
+}
+
+func (e *readyError) Error() string { return e.err.Error() }
+
+// startProbing keeps the health results fresh until stopped.
+func (r *slotRun) startProbing() {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.stopProbe = cancel
+	go func() {
+		t := time.NewTicker(healthInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = r.probeAll(ctx)
+			}
+		}
+	}()
+}
+
+// stop ends the slot's processes (and its probing) and waits for them.
+func (r *slotRun) stop(ctx context.Context) error {
+	if r.stopProbe != nil {
+		r.stopProbe()
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(r.instances))
+	for i, in := range r.instances {
+		wg.Go(func() { errs[i] = in.Stop(ctx, stopGrace) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// detach leaves the processes running for the next controller to adopt.
+func (r *slotRun) detach() {
+	if r.stopProbe != nil {
+		r.stopProbe()
+	}
+	for _, in := range r.instances {
+		in.Detach()
+	}
+}

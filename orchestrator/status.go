@@ -1,0 +1,114 @@
+package orchestrator
+
+import (
+	"time"
+
+	"deploy/state"
+)
+
+// ServiceStatus is what is live for a service and how its slots are.
+type ServiceStatus struct {
+	Service   string       `json:"service"`
+	Hosts     []string     `json:"hosts"`
+	Default   bool         `json:"default,omitempty"`
+	Live      string       `json:"live"`
+	Previous  string       `json:"previous"`
+	Busy      string       `json:"busy,omitempty"`
+	BusySince time.Time    `json:"busy_since,omitzero"`
+	Slots     []SlotStatus `json:"slots"`
+}
+
+// SlotStatus is the state of one slot.
+type SlotStatus struct {
+	Slot      string           `json:"slot"`
+	Status    string           `json:"status"`
+	Live      bool             `json:"live"`
+	Release   string           `json:"release,omitempty"`
+	Ports     []int            `json:"ports"`
+	InFlight  int64            `json:"in_flight"`
+	Healthy   bool             `json:"healthy"`
+	StartedAt time.Time        `json:"started_at,omitzero"`
+	Reason    string           `json:"reason,omitempty"`
+	Instances []InstanceStatus `json:"instances,omitempty"`
+}
+
+// InstanceStatus is the state of one instance process.
+type InstanceStatus struct {
+	Index      int       `json:"index"`
+	Port       int       `json:"port"`
+	PID        int       `json:"pid"`
+	Running    bool      `json:"running"`
+	Adopted    bool      `json:"adopted,omitempty"`
+	Restarts   int       `json:"restarts"`
+	Healthy    bool      `json:"healthy"`
+	ProbedAt   time.Time `json:"probed_at,omitzero"`
+	ProbeError string    `json:"probe_error,omitempty"`
+	LastExit   string    `json:"last_exit,omitempty"`
+}
+
+// Status reports every service, or the named one.
+func (c *Controller) Status(service string) ([]ServiceStatus, error) {
+	names := make([]string, 0, len(c.cfg.Services))
+	if service != "" {
+		if _, err := c.service(service); err != nil {
+			return nil, err
+		}
+		names = append(names, service)
+	} else {
+		for _, sc := range c.cfg.Services {
+			names = append(names, sc.Name)
+		}
+	}
+	snap := c.view()
+	out := make([]ServiceStatus, 0, len(names))
+	for _, name := range names {
+		out = append(out, c.serviceStatus(c.services[name], snap.Service(name)))
+	}
+	return out, nil
+}
+
+func (c *Controller) serviceStatus(s *service, st *state.Service) ServiceStatus {
+	ss := ServiceStatus{Service: s.cfg.Name, Hosts: s.cfg.Hosts, Default: s.cfg.Default, Live: st.Live, Previous: st.Previous}
+	ss.Busy, ss.BusySince = s.busy.current()
+	for _, slot := range s.cfg.Slots {
+		sl := SlotStatus{Slot: slot.Name, Status: state.SlotStopped, Live: st.Live == slot.Name, Ports: slot.Ports(s.cfg.Instances)}
+		if rec := st.Slots[slot.Name]; rec != nil {
+			sl.Status, sl.Release, sl.StartedAt, sl.Reason = rec.Status, rec.Release, rec.StartedAt, rec.Reason
+		}
+		if run := s.run(slot.Name); run != nil {
+			sl.InFlight = c.proxy.InFlight(s.cfg.Name, slot.Name)
+			sl.Instances, sl.Healthy = run.instanceStatus()
+		}
+		ss.Slots = append(ss.Slots, sl)
+	}
+	return ss
+}
+
+// instanceStatus reports each instance; the slot is healthy when all are.
+func (r *slotRun) instanceStatus() ([]InstanceStatus, bool) {
+	out := make([]InstanceStatus, len(r.instances))
+	healthy := true
+	for i, in := range r.instances {
+		st := in.Status()
+		is := InstanceStatus{
+			Index: in.Spec().Index, Port: in.Spec().Port, PID: st.PID, Running: st.Running,
+			Adopted: st.Adopted, Restarts: st.Restarts, LastExit: st.LastExit,
+		}
+		if p := r.health[i].Load(); p != nil {
+			is.Healthy, is.ProbedAt, is.ProbeError = p.ok, p.at, p.err
+		}
+		healthy = healthy && is.Healthy && is.Running
+		out[i] = is
+	}
+	return out, healthy
+}
+
+// History returns the last limit entries of a service's history.
+func (c *Controller) History(service string, limit int) ([]state.Entry, error) {
+	if service != "" {
+		if _, err := c.service(service); err != nil {
+			return nil, err
+		}
+	}
+	return c.store.History(service, limit)
+}

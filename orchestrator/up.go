@@ -1,0 +1,171 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"deploy/config"
+	"deploy/stacks"
+	"deploy/state"
+)
+
+// logLinesOnFailure is how much of a failing instance's log an error shows.
+const logLinesOnFailure = 10
+
+// UpRequest asks to start a service's stack in a slot.
+type UpRequest struct {
+	Service string `json:"-"`
+	Slot    string `json:"slot"`
+	Actor   string `json:"-"`
+}
+
+// UpResult says what started.
+type UpResult struct {
+	Service   string `json:"service"`
+	Slot      string `json:"slot"`
+	Release   string `json:"release"`
+	Ports     []int  `json:"ports"`
+	Restarted bool   `json:"restarted"`
+	TookMS    int64  `json:"took_ms"`
+}
+
+// Up starts the stack in a slot that is not live and waits until every
+// instance is ready. A slot that already runs is replaced.
+func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err error) {
+	started := time.Now()
+	defer func() {
+		c.record(state.Entry{Actor: req.Actor, Op: "up", Service: req.Service, Slot: req.Slot}, started, err)
+	}()
+	s, err := c.service(req.Service)
+	if err != nil {
+		return nil, err
+	}
+	slot, err := s.slotConfig(req.Slot)
+	if err != nil {
+		return nil, err
+	}
+	release, err := s.busy.acquire(s.cfg.Name, "up "+slot.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
+	if live := c.view().Service(s.cfg.Name).Live; live == slot.Name {
+		return nil, errorf(KindRefused, fmt.Sprintf("bring up another slot and switch to it first (deploy switch %s --to OTHER)", s.cfg.Name),
+			"slot %s is live for %s: restarting it would take the site down", slot.Name, s.cfg.Name)
+	}
+	restarted := false
+	if old := s.run(slot.Name); old != nil {
+		c.proxy.WaitIdle(ctx, s.cfg.Name, slot.Name)
+		if err := old.stop(ctx); err != nil {
+			return nil, errorf(KindFailed, "", "stop the running %s slot of %s: %v", slot.Name, s.cfg.Name, err)
+		}
+		s.setRun(slot.Name, nil)
+		c.proxy.Forget(s.cfg.Name, slot.Name)
+		restarted = true
+	}
+	if err := portsFree(slot.Ports(s.cfg.Instances)); err != nil {
+		return nil, errorf(KindRefused, "stop whatever holds the port, or give the slot another base_port", "cannot start %s slot %s: %v", s.cfg.Name, slot.Name, err)
+	}
+
+	run, err := c.startSlot(ctx, s, slot)
+	if err != nil {
+		return nil, err
+	}
+	return &UpResult{
+		Service: s.cfg.Name, Slot: slot.Name, Release: workdirRelease,
+		Ports: slot.Ports(s.cfg.Instances), Restarted: restarted,
+		TookMS: time.Since(run.startedAt).Milliseconds(),
+	}, nil
+}
+
+// startSlot starts every instance, waits until all are ready, and records the
+// slot as running; on failure nothing of the slot is left running.
+func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot) (*slotRun, error) {
+	name := s.cfg.Name
+	err := c.update(func(snap *state.Snapshot) {
+		st := &state.Slot{Status: state.SlotStarting, Release: workdirRelease, StartedAt: time.Now().UTC()}
+		for n := 1; n <= s.cfg.Instances; n++ {
+			st.Instances = append(st.Instances, state.Instance{Index: n, Port: slot.Port(n)})
+		}
+		snap.Service(name).Slots[slot.Name] = st
+	})
+	if err != nil {
+		return nil, err
+	}
+	var instances []*stacks.Instance
+	for n := 1; n <= s.cfg.Instances; n++ {
+		spec := c.instanceSpec(s.cfg, slot, n)
+		in, err := stacks.Start(spec, stacks.Options{Logger: c.log, OnStart: c.onStart(s, slot.Name, n)})
+		if err != nil {
+			c.abandon(ctx, s, slot.Name, newSlotRun(slot.Name, s.cfg.Stack.Ready.Path, instances), err.Error())
+			return nil, errorf(KindFailed, "check the stack's command and dir in the config",
+				"start instance %d of %s slot %s: %v", n, name, slot.Name, err)
+		}
+		instances = append(instances, in)
+	}
+	run := newSlotRun(slot.Name, s.cfg.Stack.Ready.Path, instances)
+
+	rctx, cancel := context.WithTimeout(ctx, s.cfg.Stack.Ready.Timeout)
+	defer cancel()
+	if err := run.waitReady(rctx); err != nil {
+		c.abandon(ctx, s, slot.Name, run, err.Error())
+		return nil, readyFailure(name, slot.Name, s.cfg.Stack.Ready.Timeout, err)
+	}
+	if err := c.update(func(snap *state.Snapshot) {
+		snap.Service(name).Slots[slot.Name].Status = state.SlotRunning
+	}); err != nil {
+		c.abandon(ctx, s, slot.Name, run, err.Error())
+		return nil, err
+	}
+	s.setRun(slot.Name, run)
+	run.startProbing()
+	return run, nil
+}
+
+// abandon stops what a failed start left running and records why it failed.
+func (c *Controller) abandon(ctx context.Context, s *service, slot string, run *slotRun, reason string) {
+	if err := run.stop(context.WithoutCancel(ctx)); err != nil {
+		c.log.Error("stop failed slot", "service", s.cfg.Name, "slot", slot, "err", err)
+	}
+	err := c.update(func(snap *state.Snapshot) {
+		st := snap.Service(s.cfg.Name).Slots[slot]
+		if st != nil {
+			st.Status, st.Reason, st.Instances = state.SlotFailed, reason, nil
+		}
+	})
+	if err != nil {
+		c.log.Error("record failed slot", "service", s.cfg.Name, "slot", slot, "err", err)
+	}
+}
+
+// readyFailure explains a slot that did not become ready, with the end of
+// the failing instance's log.
+func readyFailure(service, slot string, timeout time.Duration, err error) *Error {
+	msg := fmt.Sprintf("%s slot %s did not become ready within %s: %v", service, slot, timeout, err)
+	var re *readyError
+	if errors.As(err, &re) {
+		if lines := re.instance.LastLogLines(logLinesOnFailure); len(lines) > 0 {
+			msg += "\nlast lines of " + re.instance.Spec().LogPath + ":\n  " + strings.Join(lines, "\n  ")
+		}
+	}
+	return &Error{Kind: KindFailed, Message: msg, Hint: "fix the stack and run deploy up again; the slot was stopped"}
+}
+
+// portsFree checks that nothing listens on a slot's ports already: a stray
+// process there would answer the readiness probe in the slot's place.
+func portsFree(ports []int) error {
+	for _, p := range ports {
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			return fmt.Errorf("port %d is already in use", p)
+		}
+		ln.Close()
+	}
+	return nil
+}
