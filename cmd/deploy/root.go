@@ -68,9 +68,8 @@ a rollback is instant.
 control socket, found from the configuration (--config) or given by --socket.
 
 Exit codes: 0 success, 1 operation refused or failed, 2 usage or configuration error.`,
-		SilenceUsage:     true,
-		SilenceErrors:    true,
-		PersistentPreRun: func(*cobra.Command, []string) { g.started = true },
+		SilenceUsage:  true,
+		SilenceErrors: true,
 	}
 	def := os.Getenv("DEPLOY_CONFIG")
 	if def == "" {
@@ -81,6 +80,16 @@ Exit codes: 0 success, 1 operation refused or failed, 2 usage or configuration e
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newServeCmd(g), newValidateCmd(g), newUpCmd(g), newDownCmd(g),
 		newSwitchCmd(g), newRollbackCmd(g), newStatusCmd(g), newHistoryCmd(g))
+	// cobra checks arguments and required flags just before RunE, so an
+	// error from before RunE started is always a usage error.
+	for _, c := range root.Commands() {
+		if run := c.RunE; run != nil {
+			c.RunE = func(cmd *cobra.Command, a []string) error {
+				g.started = true
+				return run(cmd, a)
+			}
+		}
+	}
 	return root
 }
 

@@ -1,0 +1,281 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// site is one deploy controller under test, with its config and state dir.
+type site struct {
+	t        *testing.T
+	dir      string
+	config   string
+	proxyURL string
+	serve    *exec.Cmd
+	serveLog *bytes.Buffer
+}
+
+// siteOptions shape the generated configuration.
+type siteOptions struct {
+	instances int
+	command   string // HCL list; default runs the demo app
+	drain     string
+}
+
+// newSite writes a configuration with free loopback ports for one service
+// "demo" with slots blue and green, and starts deploy serve on it.
+func newSite(t *testing.T, o siteOptions) *site {
+	t.Helper()
+	if o.instances == 0 {
+		o.instances = 2
+	}
+	if o.command == "" {
+		o.command = fmt.Sprintf("[%q]", demoAppBin)
+	}
+	if o.drain == "" {
+		o.drain = "10s"
+	}
+	dir := t.TempDir()
+	proxyPort := freePorts(t, 1)
+	blue, green := freePorts(t, o.instances), freePorts(t, o.instances)
+	cfg := fmt.Sprintf(`
+controller { state_dir = "state" }
+proxy { listen = ["127.0.0.1:%d"] }
+service "demo" {
+  hosts         = ["demo.test"]
+  default       = true
+  instances     = %d
+  drain_timeout = %q
+  slot "blue"  { base_port = %d }
+  slot "green" { base_port = %d }
+  stack {
+    command = %s
+    ready {
+      path    = "/healthz"
+      timeout = "20s"
+    }
+  }
+}
+`, proxyPort, o.instances, o.drain, blue, green, o.command)
+	s := &site{t: t, dir: dir, config: filepath.Join(dir, "deploy.hcl"), proxyURL: fmt.Sprintf("http://127.0.0.1:%d", proxyPort)}
+	if err := os.WriteFile(s.config, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.cleanup)
+	s.start()
+	return s
+}
+
+// start runs deploy serve and waits for its control socket to answer.
+func (s *site) start(flags ...string) {
+	s.t.Helper()
+	s.serveLog = &bytes.Buffer{}
+	s.serve = exec.Command(deployBin, append([]string{"serve", "--config", s.config}, flags...)...)
+	s.serve.Stdout, s.serve.Stderr = s.serveLog, s.serveLog
+	if err := s.serve.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, _, code := s.run("status"); code == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("deploy serve did not come up:\n%s", s.serveLog)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop sends sig to the controller and waits for it to exit.
+func (s *site) stop(sig syscall.Signal) {
+	s.t.Helper()
+	s.serve.Process.Signal(sig)
+	done := make(chan error, 1)
+	go func() { done <- s.serve.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(40 * time.Second):
+		s.serve.Process.Kill()
+		s.t.Fatalf("deploy serve did not stop on %v:\n%s", sig, s.serveLog)
+	}
+}
+
+// run runs a deploy client command against the site.
+func (s *site) run(args ...string) (stdout, stderr string, code int) {
+	cmd := exec.Command(deployBin, append(args, "--config", s.config)...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		s.t.Fatalf("run deploy %v: %v", args, err)
+	}
+	return o.String(), e.String(), code
+}
+
+// must runs a client command that has to succeed.
+func (s *site) must(args ...string) string {
+	s.t.Helper()
+	out, errOut, code := s.run(args...)
+	if code != 0 {
+		s.t.Fatalf("deploy %s: exit %d\n%s%s\ncontroller log:\n%s", strings.Join(args, " "), code, out, errOut, s.serveLog)
+	}
+	return out
+}
+
+// status returns the controller's status of the demo service.
+func (s *site) status() serviceStatus {
+	s.t.Helper()
+	var st []serviceStatus
+	if err := json.Unmarshal([]byte(s.must("status", "demo", "--json")), &st); err != nil || len(st) != 1 {
+		s.t.Fatalf("status: %v %+v", err, st)
+	}
+	return st[0]
+}
+
+type serviceStatus struct {
+	Live     string `json:"live"`
+	Previous string `json:"previous"`
+	Slots    []struct {
+		Slot      string `json:"slot"`
+		Status    string `json:"status"`
+		Healthy   bool   `json:"healthy"`
+		Instances []struct {
+			PID int `json:"pid"`
+		} `json:"instances"`
+	} `json:"slots"`
+}
+
+// pids returns the instance PIDs of a slot from status.
+func (st serviceStatus) pids(slot string) []int {
+	for _, sl := range st.Slots {
+		if sl.Slot == slot {
+			var out []int
+			for _, in := range sl.Instances {
+				out = append(out, in.PID)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// get sends one request through the proxy and returns the answering slot.
+func (s *site) get(c *http.Client, path string) (slot string, err error) {
+	req, _ := http.NewRequest(http.MethodGet, s.proxyURL+path, nil)
+	req.Host = "demo.test"
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("status %d: %s", resp.StatusCode, b)
+	}
+	return slotOf(string(b)), nil
+}
+
+// slotOf reads the slot from a demo-app answer ("service=demo slot=blue ...").
+func slotOf(body string) string {
+	for _, f := range strings.Fields(body) {
+		if v, ok := strings.CutPrefix(f, "slot="); ok {
+			return v
+		}
+	}
+	return "?" + body
+}
+
+// cleanup stops the controller and every instance process it started, even
+// after a kill -9 left them running on purpose.
+func (s *site) cleanup() {
+	if s.serve != nil && s.serve.ProcessState == nil {
+		s.serve.Process.Kill()
+		s.serve.Wait()
+	}
+	b, err := os.ReadFile(filepath.Join(s.dir, "state", "state.json"))
+	if err != nil {
+		return
+	}
+	var snap struct {
+		Services map[string]struct {
+			Slots map[string]struct {
+				Instances []struct{ PID int } `json:"instances"`
+			} `json:"slots"`
+		} `json:"services"`
+	}
+	json.Unmarshal(b, &snap)
+	for _, svc := range snap.Services {
+		for _, sl := range svc.Slots {
+			for _, in := range sl.Instances {
+				if in.PID > 0 {
+					syscall.Kill(-in.PID, syscall.SIGKILL)
+				}
+			}
+		}
+	}
+}
+
+// given remembers the ports handed out, so that two ranges of one suite
+// never overlap even before anything listens on them.
+var (
+	givenMu sync.Mutex
+	given   = map[int]bool{}
+)
+
+// freePorts finds n consecutive free loopback ports.
+func freePorts(t *testing.T, n int) int {
+	t.Helper()
+	givenMu.Lock()
+	defer givenMu.Unlock()
+	for range 200 {
+		base := 20000 + rand.IntN(30000)
+		ok := true
+		for p := base; p < base+n; p++ {
+			ok = ok && !given[p]
+		}
+		var held []net.Listener
+		for p := base; p < base+n; p++ {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				ok = false
+				break
+			}
+			held = append(held, ln)
+		}
+		for _, ln := range held {
+			ln.Close()
+		}
+		if ok {
+			for p := base; p < base+n; p++ {
+				given[p] = true
+			}
+			return base
+		}
+	}
+	t.Fatal("no free port range")
+	return 0
+}

@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestServe_RestartKeepsServingTheSameLiveSlotWithTheSameProcesses(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	s.must("up", "demo", "--slot", "blue")
+	s.must("switch", "demo", "--to", "blue")
+	s.must("up", "demo", "--slot", "green")
+	s.must("switch", "demo", "--to", "green")
+	before := s.status()
+
+	s.stop(syscall.SIGTERM)
+	s.start()
+	after := s.status()
+	if after.Live != "green" || after.Previous != "blue" {
+		t.Fatalf("after restart: live %q previous %q, want green and blue", after.Live, after.Previous)
+	}
+	for _, slot := range []string{"blue", "green"} {
+		if !slices.Equal(before.pids(slot), after.pids(slot)) {
+			t.Errorf("%s instances were restarted: %v -> %v; they should be adopted", slot, before.pids(slot), after.pids(slot))
+		}
+	}
+	if slot, err := s.get(http.DefaultClient, "/"); err != nil || slot != "green" {
+		t.Fatalf("after restart traffic went to %q (%v)", slot, err)
+	}
+	s.must("rollback", "demo")
+	if slot, err := s.get(http.DefaultClient, "/"); err != nil || slot != "blue" {
+		t.Fatalf("rollback after restart: traffic went to %q (%v)", slot, err)
+	}
+}
+
+func TestServe_StopStacksEndsTheInstancesAndTheNextControllerStartsThemAgain(t *testing.T) {
+	s := newSite(t, siteOptions{instances: 1})
+	s.stop(syscall.SIGTERM)
+	s.start("--stop-stacks")
+	s.must("up", "demo", "--slot", "blue")
+	s.must("switch", "demo", "--to", "blue")
+	pid := s.status().pids("blue")[0]
+
+	s.stop(syscall.SIGTERM)
+	if err := syscall.Kill(pid, 0); err == nil {
+		t.Fatalf("instance %d still runs after serve --stop-stacks stopped", pid)
+	}
+	s.start()
+	st := s.status()
+	if st.Live != "blue" || len(st.pids("blue")) != 1 || st.pids("blue")[0] == pid {
+		t.Fatalf("next controller: live %q pids %v; want blue started again", st.Live, st.pids("blue"))
+	}
+	if slot, err := s.get(http.DefaultClient, "/"); err != nil || slot != "blue" {
+		t.Fatalf("after restart: %q %v", slot, err)
+	}
+}
+
+// kill -9 of the controller at any moment of a switch leaves a state that is
+// the old or the new one, never a corrupt one, and the next controller serves
+// what that state says.
+func TestServe_Kill9DuringSwitchesNeverCorruptsState(t *testing.T) {
+	s := newSite(t, siteOptions{instances: 1})
+	s.must("up", "demo", "--slot", "blue")
+	s.must("switch", "demo", "--to", "blue")
+	s.must("up", "demo", "--slot", "green")
+
+	for i := range 8 {
+		target := []string{"green", "blue"}[i%2]
+		done := make(chan struct{})
+		go func() {
+			s.run("switch", "demo", "--to", target)
+			close(done)
+		}()
+		time.Sleep(time.Duration(i) * 3 * time.Millisecond)
+		s.serve.Process.Kill()
+		s.serve.Wait()
+		<-done
+
+		var snap struct {
+			Services map[string]struct {
+				Live string `json:"live"`
+			} `json:"services"`
+		}
+		b, err := os.ReadFile(filepath.Join(s.dir, "state", "state.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &snap); err != nil {
+			t.Fatalf("kill %d: state file is corrupt: %v\n%s", i, err, b)
+		}
+		live := snap.Services["demo"].Live
+		if live != "blue" && live != "green" {
+			t.Fatalf("kill %d: state names live slot %q", i, live)
+		}
+
+		s.start()
+		if st := s.status(); st.Live != live {
+			t.Fatalf("kill %d: restarted controller says live %q, state file %q", i, st.Live, live)
+		}
+		if slot, err := s.get(http.DefaultClient, "/"); err != nil || slot != live {
+			t.Fatalf("kill %d: restarted controller serves %q (%v), state says %q", i, slot, err, live)
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// liveLog remembers when each slot may have been live: from just before the
+// switch to it until just after the switch away from it.
+type liveLog struct {
+	mu      sync.Mutex
+	windows []*liveWindow
+}
+
+type liveWindow struct {
+	slot     string
+	from, to time.Time
+}
+
+func (l *liveLog) begin(slot string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.windows = append(l.windows, &liveWindow{slot: slot, from: time.Now()})
+}
+
+// end closes the window of the slot that was live before the last begin.
+func (l *liveLog) end() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.windows); n >= 2 {
+		l.windows[n-2].to = time.Now()
+	}
+}
+
+func (l *liveLog) liveDuring(slot string, from, to time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, w := range l.windows {
+		if w.slot == slot && !w.from.After(to) && (w.to.IsZero() || !w.to.Before(from)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots is the switch
+// invariant: while 16 clients (keep-alive and fresh connections) send
+// requests through the proxy, 60 switches and rollbacks fail none of them,
+// and every response comes from a slot that was live while it was in flight.
+func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	var live liveLog
+	live.begin("blue")
+	s.must("up", "demo", "--slot", "blue")
+	s.must("switch", "demo", "--to", "blue")
+	s.must("up", "demo", "--slot", "green")
+
+	var (
+		stop          = make(chan struct{})
+		wg            sync.WaitGroup
+		total, failed atomic.Int64
+		misrouted     atomic.Int64
+		mu            sync.Mutex
+		firstFailures []string
+		recordFailure = func(msg string) {
+			mu.Lock()
+			if len(firstFailures) < 10 {
+				firstFailures = append(firstFailures, msg)
+			}
+			mu.Unlock()
+		}
+	)
+	for i := range 16 {
+		// Even clients keep connections alive; odd ones open one per request.
+		client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: i%2 == 1, MaxIdleConnsPerHost: 4}}
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				start := time.Now()
+				slot, err := s.get(client, "/")
+				end := time.Now()
+				total.Add(1)
+				switch {
+				case err != nil:
+					failed.Add(1)
+					recordFailure(err.Error())
+				case !live.liveDuring(slot, start, end):
+					misrouted.Add(1)
+					recordFailure("answered by " + slot + ", which was not live during the request")
+				}
+			}
+		})
+	}
+
+	// A long request started before a switch finishes on the old slot.
+	type slowResult struct {
+		slot string
+		err  error
+	}
+	slow := make(chan slowResult, 1)
+
+	for i := range 60 {
+		from, to := "blue", "green"
+		if i%2 == 1 {
+			from, to = "green", "blue"
+		}
+		if i == 30 {
+			go func() {
+				slot, err := s.get(&http.Client{Timeout: 30 * time.Second}, "/slow?ms=2000")
+				slow <- slowResult{slot, err}
+			}()
+			time.Sleep(200 * time.Millisecond)
+		}
+		live.begin(to)
+		if i%4 == 1 {
+			s.must("rollback", "demo")
+		} else {
+			s.must("switch", "demo", "--to", to)
+		}
+		live.end()
+		if i == 30 {
+			r := <-slow
+			if r.err != nil || r.slot != from {
+				t.Errorf("a 2s request started on %s before the switch: got slot %q, err %v; want 200 from %s", from, r.slot, r.err, from)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+
+	t.Logf("%d requests during 60 switches: %d failed, %d misrouted", total.Load(), failed.Load(), misrouted.Load())
+	if total.Load() < 1000 {
+		t.Errorf("only %d requests were sent; the load was too light to show anything", total.Load())
+	}
+	if failed.Load() != 0 || misrouted.Load() != 0 {
+		t.Errorf("%d failed and %d misrouted requests; first: %s", failed.Load(), misrouted.Load(), strings.Join(firstFailures, " | "))
+	}
+	h := s.must("history", "demo", "--limit", "0")
+	if n := strings.Count(h, " switch ") + strings.Count(h, " rollback "); n < 61 {
+		t.Errorf("history has %d switch/rollback entries, want at least 61:\n%s", n, h)
+	}
+}
