@@ -73,14 +73,13 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 		return nil, errorf(KindRefused, "stop whatever holds the port, or give the slot another base_port", "cannot start %s slot %s: %v", s.cfg.Name, slot.Name, err)
 	}
 
-	run, err := c.startSlot(ctx, s, slot)
-	if err != nil {
+	if _, err := c.startSlot(ctx, s, slot); err != nil {
 		return nil, err
 	}
 	return &UpResult{
 		Service: s.cfg.Name, Slot: slot.Name, Release: workdirRelease,
 		Ports: slot.Ports(s.cfg.Instances), Restarted: restarted,
-		TookMS: time.Since(run.startedAt).Milliseconds(),
+		TookMS: time.Since(started).Milliseconds(),
 	}, nil
 }
 

@@ -1,0 +1,38 @@
+# The front door: make demo, make test, make lint, make bench.
+
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+FUZZTIME    ?= 20s
+
+.PHONY: all build demo test race fuzz lint bench clean
+
+all: build
+
+build:
+	$(GO) build -o bin/deploy ./cmd/deploy
+	$(GO) build -o bin/demo-app ./examples/demo/app
+
+# A scripted demonstration on examples/demo/deploy.hcl: up blue, switch,
+# up green, switch, rollback, status, history; leaves nothing running.
+demo: build
+	bash scripts/demo.sh
+
+# The whole suite, race-checked, plus a short run of every fuzz target.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+	$(MAKE) fuzz
+
+fuzz:
+	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./config/
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench: build
+	bash bench/run.sh
+
+clean:
+	rm -rf bin examples/demo/.deploy
