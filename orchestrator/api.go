@@ -102,8 +102,14 @@ func (a *API) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
-	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
-		err = errors.New("more than one JSON value")
+	if err == nil {
+		switch extra := dec.Decode(&struct{}{}); {
+		case extra == io.EOF:
+		case errors.As(extra, new(*http.MaxBytesError)):
+			err = extra
+		default:
+			err = errors.New("more than one JSON value")
+		}
 	}
 	if err != nil {
 		a.reply(w, nil, errorf(KindInvalid, "send one JSON object with the documented fields", "bad request body: %v", err))

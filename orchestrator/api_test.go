@@ -1,0 +1,111 @@
+package orchestrator
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"deploy/config"
+	"deploy/proxy"
+	"deploy/state"
+)
+
+// testController is a controller on a real config and state directory with
+// nothing started.
+func testController(t *testing.T) (*Controller, *state.Dir) {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "deploy.hcl")
+	os.WriteFile(path, []byte(`
+service "demo" {
+  hosts = ["demo.test"]
+  slot "blue"  { base_port = 39101 }
+  slot "green" { base_port = 39201 }
+  stack { command = ["true"] }
+}
+`), 0o644)
+	cfg, _, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := state.OpenDir(filepath.Join(dir, "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	c := New(cfg, store, proxy.New(proxy.Options{Logger: log}), log)
+	if err := c.Restore(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return c, store
+}
+
+func TestAPI_BadRequestsGetAClearErrorAndChangeNothing(t *testing.T) {
+	c, store := testController(t)
+	srv := httptest.NewServer(NewAPI(c))
+	defer srv.Close()
+
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		kind               Kind
+		want               string
+	}{
+		{"POST", "/v1/services/demo/switch", `{"to":"green","forcce":true}`, 400, KindInvalid, `unknown field "forcce"`},
+		{"POST", "/v1/services/demo/switch", `{"to":"green"} {"to":"blue"}`, 400, KindInvalid, "more than one JSON value"},
+		{"POST", "/v1/services/demo/switch", `{"to":`, 400, KindInvalid, "bad request body"},
+		{"POST", "/v1/services/demo/switch", `["green"]`, 400, KindInvalid, "bad request body"},
+		{"POST", "/v1/services/demo/up", `{"slot":"purple"}`, 400, KindInvalid, `no slot "purple"`},
+		{"POST", "/v1/services/nope/up", `{"slot":"blue"}`, 404, KindNotFound, `no service named "nope"`},
+		{"POST", "/v1/services/demo/switch", `{"to":"green"}`, 409, KindRefused, "slot green is not running"},
+		{"POST", "/v1/services/demo/rollback", `{}`, 409, KindRefused, "no previous slot"},
+		{"POST", "/v1/services/demo/down", `{"slot":"blue"}` + strings.Repeat(" ", maxRequestBody), 400, KindInvalid, "too large"},
+		{"GET", "/v1/services/demo/history?limit=-3", ``, 400, KindInvalid, "limit"},
+		{"GET", "/v1/status?service=nope", ``, 404, KindNotFound, "no service"},
+	} {
+		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e Error
+		json.NewDecoder(resp.Body).Decode(&e)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || e.Kind != tc.kind || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("%s %s %.40q: %d %+v; want %d %s containing %q", tc.method, tc.path, tc.body, resp.StatusCode, e, tc.status, tc.kind, tc.want)
+		}
+	}
+
+	snap, _ := store.Load()
+	if svc := snap.Services["demo"]; svc != nil && (svc.Live != "" || svc.Previous != "") {
+		t.Fatalf("bad requests changed the state: %+v", svc)
+	}
+	if res, _ := http.Get(srv.URL + "/v1/services/demo/switch"); res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET on a POST endpoint: %d, want 405", res.StatusCode)
+	}
+}
+
+func TestBusyLock_SecondOperationIsRefusedWithTheHolder(t *testing.T) {
+	var b busyLock
+	release, err := b.acquire("demo", "up green")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.acquire("demo", "switch")
+	if e := asError(err); e == nil || e.Kind != KindBusy || !strings.Contains(e.Message, "busy: up green of demo started at") {
+		t.Fatalf("second acquire: %v", err)
+	}
+	release()
+	if r, err := b.acquire("demo", "switch"); err != nil {
+		t.Fatalf("acquire after release: %v", err)
+	} else {
+		r()
+	}
+}
