@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -19,7 +20,11 @@ check; errors exit with status 2.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "%s is valid: %d services\n", cfg.File, len(cfg.Services))
+			names := make([]string, len(cfg.Services))
+			for i, s := range cfg.Services {
+				names[i] = s.Name
+			}
+			fmt.Fprintf(g.stdout, "%s is valid; services: %s\n", cfg.File, strings.Join(names, ", "))
 			return nil
 		},
 	}

@@ -1,0 +1,56 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// checker turns the raw decoded file into a Config while collecting every
+// problem it finds. It keeps going after a problem so that one run reports
+// them all; the Config it builds is only used when no error was found.
+type checker struct {
+	dir   string // absolute directory of the config file
+	diags hcl.Diagnostics
+
+	// Cross-service state, filled in file order so that a conflict is
+	// reported at the later definition and names the earlier one.
+	services map[string]hcl.Range // service name -> label range
+	hosts    map[string]string    // host -> service name
+	deflt    *hcl.Range           // the first `default = true`
+	deflName string
+	ports    []portRange // proxy listen ports, then every slot's range
+}
+
+func (c *checker) add(d *hcl.Diagnostic) {
+	c.diags = append(c.diags, d)
+}
+
+// file checks the whole file. start is where to report problems of the file
+// as a whole, such as a missing service block.
+func (c *checker) file(raw *rawFile, file string, start hcl.Range) *Config {
+	c.services = map[string]hcl.Range{}
+	c.hosts = map[string]string{}
+	cfg := &Config{
+		File:       file,
+		Controller: c.controller(raw.Controllers, start),
+		Proxy:      c.proxy(raw.Proxies),
+	}
+	if len(raw.Services) == 0 {
+		c.add(errorf(start, "Missing service block",
+			"Define at least one service, such as service \"www\" { ... }."))
+	}
+	for _, rs := range raw.Services {
+		cfg.Services = append(cfg.Services, c.service(rs))
+	}
+	return cfg
+}
+
+// once reports every block after the first of a kind that may appear only
+// once. gohcl would report them too, but then drop the blocks unchecked.
+func once[T any](c *checker, kind string, blocks []*T, defRange func(*T) hcl.Range) {
+	for _, b := range blocks[min(1, len(blocks)):] {
+		c.add(errorf(defRange(b), fmt.Sprintf("Duplicate %s block", kind),
+			"Only one %s block is allowed here; the first is at %s. Merge the two.", kind, where(defRange(blocks[0]))))
+	}
+}

@@ -1,0 +1,255 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// exampleConfig is the configuration shown in the design of this package.
+const exampleConfig = `controller {
+  state_dir = ".deploy"          # relative paths resolve against the config file's directory
+  socket    = ".deploy/control.sock"   # optional; default <state_dir>/control.sock
+}
+proxy {
+  listen          = ["127.0.0.1:8080"]   # default ["127.0.0.1:8080"]
+  trusted_proxies = ["127.0.0.1/32", "10.0.0.0/8"]  # optional; IPs or CIDRs whose X-Forwarded-* headers are trusted
+}
+service "demo" {
+  hosts         = ["demo.localhost", "localhost"]
+  default       = true           # optional: serves unmatched hosts; at most one service may set it
+  instances     = 2              # default 1
+  drain_timeout = "30s"          # default 30s
+  slot "blue"  { base_port = 9101 }   # instance n (1-based) listens on base_port + n - 1
+  slot "green" { base_port = 9201 }
+  stack {
+    dir     = "."                # default: the config file's directory
+    command = ["./bin/demo-app"]
+    env     = { GREETING = "hello" }
+    ready {
+      path    = "/healthz"       # default "/"
+      timeout = "30s"            # default 60s
+    }
+  }
+}
+`
+
+// shortTempDir is a fresh directory with a short path. t.TempDir names its
+// directory after the test, which can push the default control socket path
+// past the Unix socket limit that the configuration enforces.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "deploy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// writeConfig writes src to a fresh directory and returns the file's path.
+func writeConfig(t *testing.T, src string) string {
+	t.Helper()
+	path := filepath.Join(shortTempDir(t), "deploy.hcl")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// mustLoad loads src and fails the test on any diagnostic.
+func mustLoad(t *testing.T, src string) (*Config, string) {
+	t.Helper()
+	path := writeConfig(t, src)
+	cfg, diags, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if diags != nil {
+		var b strings.Builder
+		_ = diags.Write(&b, false)
+		t.Fatalf("unexpected diagnostics:\n%s", b.String())
+	}
+	return cfg, filepath.Dir(path)
+}
+
+func TestLoad_ExampleConfigYieldsEveryFieldWithAbsolutePaths(t *testing.T) {
+	cfg, dir := mustLoad(t, exampleConfig)
+
+	want := &Config{
+		File: filepath.Join(dir, "deploy.hcl"),
+		Controller: Controller{
+			StateDir: filepath.Join(dir, ".deploy"),
+			Socket:   filepath.Join(dir, ".deploy", "control.sock"),
+		},
+		Proxy: Proxy{
+			Listen: []string{"127.0.0.1:8080"},
+			TrustedProxies: []netip.Prefix{
+				netip.MustParsePrefix("127.0.0.1/32"),
+				netip.MustParsePrefix("10.0.0.0/8"),
+			},
+		},
+		Services: []*Service{{
+			Name:         "demo",
+			Hosts:        []string{"demo.localhost", "localhost"},
+			Default:      true,
+			Instances:    2,
+			DrainTimeout: 30 * time.Second,
+			Slots:        []Slot{{Name: "blue", BasePort: 9101}, {Name: "green", BasePort: 9201}},
+			Stack: Stack{
+				Dir:     dir,
+				Command: []string{"./bin/demo-app"},
+				Env:     map[string]string{"GREETING": "hello"},
+				Ready:   Ready{Path: "/healthz", Timeout: 30 * time.Second},
+			},
+		}},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("config:\n got %+v\nwant %+v", cfg, want)
+		for i := range min(len(cfg.Services), len(want.Services)) {
+			t.Errorf("service %d:\n got %+v\nwant %+v", i, *cfg.Services[i], *want.Services[i])
+		}
+	}
+}
+
+func TestLoad_MinimalConfigGetsEveryDefault(t *testing.T) {
+	cfg, dir := mustLoad(t, `
+service "www" {
+  hosts = ["WWW.Example.ORG"]
+  slot "blue" { base_port = 9101 }
+  stack { command = ["app"] }
+}
+`)
+	if got, want := cfg.Controller.StateDir, filepath.Join(dir, ".deploy"); got != want {
+		t.Errorf("StateDir = %q, want %q", got, want)
+	}
+	if got, want := cfg.Controller.Socket, filepath.Join(dir, ".deploy", "control.sock"); got != want {
+		t.Errorf("Socket = %q, want %q", got, want)
+	}
+	if got := cfg.Proxy.Listen; !reflect.DeepEqual(got, []string{"127.0.0.1:8080"}) {
+		t.Errorf("Listen = %q, want the default", got)
+	}
+	if cfg.Proxy.TrustedProxies != nil {
+		t.Errorf("TrustedProxies = %v, want none", cfg.Proxy.TrustedProxies)
+	}
+	s, ok := cfg.Service("www")
+	if !ok {
+		t.Fatal(`Service("www") not found`)
+	}
+	want := Service{
+		Name:         "www",
+		Hosts:        []string{"www.example.org"},
+		Instances:    1,
+		DrainTimeout: 30 * time.Second,
+		Slots:        []Slot{{Name: "blue", BasePort: 9101}},
+		Stack: Stack{
+			Dir:     dir,
+			Command: []string{"app"},
+			Env:     map[string]string{},
+			Ready:   Ready{Path: "/", Timeout: 60 * time.Second},
+		},
+	}
+	if !reflect.DeepEqual(*s, want) {
+		t.Errorf("service:\n got %+v\nwant %+v", *s, want)
+	}
+}
+
+func TestLoad_AbsolutePathsAreKeptAndSocketFollowsStateDir(t *testing.T) {
+	stateDir := shortTempDir(t)
+	cfg, dir := mustLoad(t, `
+controller { state_dir = "`+stateDir+`" }
+service "www" {
+  default = true
+  slot "blue" { base_port = 9101 }
+  stack {
+    dir     = "../`+filepath.Base(stateDir)+`"
+    command = ["app"]
+  }
+}
+`)
+	if cfg.Controller.StateDir != stateDir {
+		t.Errorf("StateDir = %q, want %q", cfg.Controller.StateDir, stateDir)
+	}
+	if want := filepath.Join(stateDir, "control.sock"); cfg.Controller.Socket != want {
+		t.Errorf("Socket = %q, want %q", cfg.Controller.Socket, want)
+	}
+	if want := filepath.Join(filepath.Dir(dir), filepath.Base(stateDir)); cfg.Services[0].Stack.Dir != want {
+		t.Errorf("Stack.Dir = %q, want %q", cfg.Services[0].Stack.Dir, want)
+	}
+}
+
+func TestLoad_UnreadableFileIsAPlainReadError(t *testing.T) {
+	cfg, diags, err := Load(filepath.Join(t.TempDir(), "missing.hcl"))
+	if cfg != nil || diags != nil {
+		t.Errorf("got cfg %v, diags %v; want nil, nil", cfg, diags)
+	}
+	if !errors.Is(err, fs.ErrNotExist) || !strings.HasPrefix(err.Error(), "read config: ") {
+		t.Errorf("err = %v, want a wrapped not-exist error starting with \"read config: \"", err)
+	}
+}
+
+func TestParse_MissingStackDirIsOnlyAWarning(t *testing.T) {
+	path := writeConfig(t, `
+service "www" {
+  default = true
+  slot "blue" { base_port = 9101 }
+  stack {
+    dir     = "build/app"
+    command = ["app"]
+  }
+}
+`)
+	cfg, diags, err := Load(path)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if cfg == nil || diags == nil || diags.HasErrors() || len(diags.Diags) != 1 {
+		t.Fatalf("want a config and one warning, got cfg %v, diags %v", cfg, diags)
+	}
+	d := diags.Diags[0]
+	if d.Summary != "Stack directory not found" || d.Subject.Start.Line != 6 || d.Subject.Start.Column != 15 {
+		t.Errorf("warning = %q at %d,%d; want the stack dir at 6,15", d.Summary, d.Subject.Start.Line, d.Subject.Start.Column)
+	}
+}
+
+func TestSlot_PortsCountFromBasePortOnePerInstance(t *testing.T) {
+	s := Slot{Name: "blue", BasePort: 9101}
+	if got := s.Port(1); got != 9101 {
+		t.Errorf("Port(1) = %d, want 9101", got)
+	}
+	if got := s.Port(3); got != 9103 {
+		t.Errorf("Port(3) = %d, want 9103", got)
+	}
+	if got := s.Ports(3); !reflect.DeepEqual(got, []int{9101, 9102, 9103}) {
+		t.Errorf("Ports(3) = %v", got)
+	}
+	if got := s.Ports(0); len(got) != 0 {
+		t.Errorf("Ports(0) = %v, want empty", got)
+	}
+}
+
+func TestConfig_LooksUpServicesAndSlotsByName(t *testing.T) {
+	cfg, _ := mustLoad(t, exampleConfig)
+	s, ok := cfg.Service("demo")
+	if !ok || s.Name != "demo" {
+		t.Fatalf(`Service("demo") = %v, %v`, s, ok)
+	}
+	if _, ok := cfg.Service("nope"); ok {
+		t.Error(`Service("nope") found`)
+	}
+	if sl, ok := s.Slot("green"); !ok || sl.BasePort != 9201 {
+		t.Errorf(`Slot("green") = %v, %v`, sl, ok)
+	}
+	if _, ok := s.Slot("red"); ok {
+		t.Error(`Slot("red") found`)
+	}
+	if got := s.SlotNames(); !reflect.DeepEqual(got, []string{"blue", "green"}) {
+		t.Errorf("SlotNames() = %v", got)
+	}
+}

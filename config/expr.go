@@ -1,0 +1,151 @@
+package config
+
+import (
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+)
+
+// state says what evaluating an optional attribute produced. Callers apply a
+// default only when it is absent and skip further checks when it is invalid,
+// because its problem has already been reported.
+type state int
+
+const (
+	absent  state = iota // not written, or written as null
+	invalid              // reported; do not check further
+	valid
+)
+
+// item is one element of a list attribute with the range to blame for it.
+type item struct {
+	val string
+	rng hcl.Range
+}
+
+// decode evaluates expr without variables or functions into a T. Null counts
+// as absent so that `x = null` means "use the default", as in Terraform.
+func decode[T any](c *checker, expr hcl.Expression) (T, state) {
+	var zero T
+	if expr == nil {
+		return zero, absent
+	}
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		c.diags = append(c.diags, diags...)
+		return zero, invalid
+	}
+	if v.IsNull() {
+		return zero, absent
+	}
+	if !saneNumbers(v) {
+		// Arithmetic can build a number that no literal could hold.
+		c.diags = append(c.diags, errorf(expr.Range(), "Number out of range",
+			"This value holds a number too large or too small for any setting."))
+		return zero, invalid
+	}
+	var out T
+	if diags := gohcl.DecodeExpression(expr, nil, &out); diags.HasErrors() {
+		c.diags = append(c.diags, diags...)
+		return zero, invalid
+	}
+	return out, valid
+}
+
+// stringList decodes a list of strings and pairs each element with its own
+// range when the list is written literally, so that a bad element is
+// underlined by itself rather than the whole list.
+func (c *checker) stringList(expr hcl.Expression) ([]item, state) {
+	vals, st := decode[[]string](c, expr)
+	if st != valid {
+		return nil, st
+	}
+	elems, diags := hcl.ExprList(expr)
+	items := make([]item, len(vals))
+	for i, v := range vals {
+		items[i] = item{val: v, rng: expr.Range()}
+		if !diags.HasErrors() && len(elems) == len(vals) {
+			items[i].rng = elems[i].Range()
+		}
+	}
+	return items, valid
+}
+
+// stringMap decodes a map of strings and returns the range of each key, so
+// that a bad key can be pointed at.
+func (c *checker) stringMap(expr hcl.Expression) (map[string]string, map[string]hcl.Range, state) {
+	vals, st := decode[map[string]string](c, expr)
+	if st != valid {
+		return nil, nil, st
+	}
+	keys := make(map[string]hcl.Range, len(vals))
+	for k := range vals {
+		keys[k] = expr.Range()
+	}
+	pairs, diags := hcl.ExprMap(expr)
+	if !diags.HasErrors() {
+		for _, p := range pairs {
+			var k string
+			if diags := gohcl.DecodeExpression(p.Key, nil, &k); diags.HasErrors() {
+				continue
+			}
+			if _, ok := keys[k]; ok {
+				keys[k] = p.Key.Range()
+			}
+		}
+	}
+	return vals, keys, valid
+}
+
+// duration decodes a duration written as a Go duration string. It must be
+// positive: a zero timeout would fail every drain or readiness check.
+func (c *checker) duration(expr hcl.Expression, def time.Duration) (time.Duration, state) {
+	s, st := decode[string](c, expr)
+	if st == absent {
+		return def, absent
+	}
+	if st != valid {
+		return 0, st
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		c.diags = append(c.diags, errorf(expr.Range(), "Invalid duration",
+			"%q is not a duration. Write a number with a unit, such as \"30s\", \"2m\" or \"1m30s\" (units: ms, s, m, h).", s))
+		return 0, invalid
+	}
+	if d <= 0 {
+		c.diags = append(c.diags, errorf(expr.Range(), "Invalid duration",
+			"The duration must be greater than zero, such as \"30s\" or \"2m\"."))
+		return 0, invalid
+	}
+	return d, valid
+}
+
+// path decodes a file system path and makes it absolute against the config
+// file's directory, so that the daemon does not depend on its working
+// directory.
+func (c *checker) path(expr hcl.Expression, def string) (string, state) {
+	p, st := decode[string](c, expr)
+	if st == absent {
+		return def, absent
+	}
+	if st != valid {
+		return "", st
+	}
+	if p == "" {
+		c.diags = append(c.diags, errorf(expr.Range(), "Empty path",
+			"Write a path, relative to the configuration file's directory or absolute, or remove the setting to use the default."))
+		return "", invalid
+	}
+	return c.abs(p), valid
+}
+
+// abs resolves p against the config file's directory.
+func (c *checker) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(c.dir, p)
+}

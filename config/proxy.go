@@ -1,0 +1,113 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+func (c *checker) proxy(raws []*rawProxy) Proxy {
+	once(c, "proxy", raws, func(r *rawProxy) hcl.Range { return r.DefRange })
+	if len(raws) == 0 {
+		return c.proxyBlock(nil)
+	}
+	p := c.proxyBlock(raws[0])
+	// Only the first block's listen ports take part in port collisions, but
+	// the others are checked so that removing them reveals no new errors.
+	ports := c.ports
+	for _, r := range raws[1:] {
+		c.proxyBlock(r)
+	}
+	c.ports = ports
+	return p
+}
+
+func (c *checker) proxyBlock(r *rawProxy) Proxy {
+	p := Proxy{Listen: []string{defaultListen}}
+	if r == nil {
+		c.ports = append(c.ports, listenRange(defaultListen))
+		return p
+	}
+	listen, st := c.stringList(r.Listen)
+	switch {
+	case st == absent:
+		c.ports = append(c.ports, listenRange(defaultListen))
+	case st == valid && len(listen) == 0:
+		c.add(errorf(r.Listen.Range(), "No listen address",
+			"List at least one \"host:port\" address, such as listen = [\"127.0.0.1:8080\"], or remove the setting to use that default."))
+	case st == valid:
+		p.Listen = c.listen(listen)
+	}
+	if trusted, st := c.stringList(r.TrustedProxies); st == valid {
+		p.TrustedProxies = c.trustedProxies(trusted)
+	}
+	return p
+}
+
+func (c *checker) listen(addrs []item) []string {
+	var out []string
+	seen := map[string]hcl.Range{}
+	for _, a := range addrs {
+		host, port, err := net.SplitHostPort(a.val)
+		if err != nil {
+			c.add(errorf(a.rng, "Invalid listen address",
+				"%q is not a \"host:port\" address. Write, for example, \"127.0.0.1:8080\", \"[::1]:8080\" or \":8080\" for every interface.", a.val))
+			continue
+		}
+		n, ok := parsePort(port)
+		if !ok {
+			c.add(errorf(a.rng, "Invalid listen port",
+				"The port of %q must be a number from 1 to 65535.", a.val))
+			continue
+		}
+		key := net.JoinHostPort(strings.ToLower(host), strconv.Itoa(n))
+		if first, dup := seen[key]; dup {
+			c.add(errorf(a.rng, "Duplicate listen address",
+				"%q is already listed at %s; remove one.", a.val, where(first)))
+			continue
+		}
+		seen[key] = a.rng
+		out = append(out, a.val)
+		c.ports = append(c.ports, listenRange(a.val))
+	}
+	return out
+}
+
+func (c *checker) trustedProxies(items []item) []netip.Prefix {
+	var out []netip.Prefix
+	for _, it := range items {
+		if p, err := netip.ParsePrefix(it.val); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(it.val)
+		if err != nil || a.Zone() != "" {
+			c.add(errorf(it.rng, "Invalid trusted proxy",
+				"%q is neither an IP address nor a CIDR prefix. Write, for example, \"127.0.0.1\", \"10.0.0.0/8\" or \"::1\".", it.val))
+			continue
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out
+}
+
+// listenRange is the port range of a listen address known to be valid.
+func listenRange(addr string) portRange {
+	_, port, _ := net.SplitHostPort(addr)
+	n, _ := parsePort(port)
+	return portRange{lo: n, hi: n, owner: fmt.Sprintf("proxy listen address %q", addr)}
+}
+
+// parsePort accepts decimal port numbers 1..65535 only. strconv.Atoi alone
+// would also take "+80", which the listener would then refuse.
+func parsePort(s string) (int, bool) {
+	if s == "" || len(s) > 5 || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 1 && n <= 65535
+}

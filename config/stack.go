@@ -1,0 +1,112 @@
+package config
+
+import (
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// envKeyRe matches names that every shell and exec environment accepts.
+var envKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// reservedEnv are set by deploy for every instance; letting the
+// configuration override them would make instances disagree with the
+// controller about their own port or slot.
+var reservedEnv = []string{"PORT", "INSTANCE", "SLOT", "SERVICE", "VAR_DIR", "RELEASE"}
+
+func (c *checker) stack(r *rawStack) Stack {
+	st := Stack{
+		Dir:   c.dir,
+		Ready: Ready{Path: defaultReadyPath, Timeout: defaultReadyTimeout},
+	}
+
+	dir, dirState := c.path(r.Dir, c.dir)
+	if dirState != invalid {
+		st.Dir = dir
+		// The directory may be created by a build step before the stack
+		// starts, so its absence is worth a warning, not a refusal.
+		blame := r.DefRange
+		if dirState == valid {
+			blame = r.Dir.Range()
+		}
+		switch fi, err := os.Stat(dir); {
+		case err != nil:
+			c.add(warnf(blame, "Stack directory not found",
+				"%s does not exist yet; the stack will fail to start unless something creates it first.", dir))
+		case !fi.IsDir():
+			c.add(errorf(blame, "Stack directory is a file",
+				"%s is not a directory. Set dir to the directory the command runs in.", dir))
+		}
+	}
+
+	cmd, cmdState := c.stringList(r.Command)
+	switch {
+	case cmdState == absent:
+		c.add(errorf(r.DefRange, "Missing command",
+			"The stack needs a command that starts one instance, such as command = [\"./bin/app\"]."))
+	case cmdState == valid && len(cmd) == 0:
+		c.add(errorf(r.Command.Range(), "Empty command",
+			"List the program and its arguments, such as command = [\"./bin/app\", \"--port\", \"9101\"]."))
+	case cmdState == valid:
+		for _, a := range cmd {
+			if a.val == "" {
+				c.add(errorf(a.rng, "Empty command argument",
+					"Command arguments must not be empty strings; remove it."))
+				continue
+			}
+			st.Command = append(st.Command, a.val)
+		}
+	}
+
+	st.Env = c.env(r)
+
+	once(c, "ready", r.Readies, func(r *rawReady) hcl.Range { return r.DefRange })
+	for i, rr := range r.Readies {
+		if ready := c.ready(rr); i == 0 {
+			st.Ready = ready
+		}
+	}
+	return st
+}
+
+func (c *checker) env(r *rawStack) map[string]string {
+	vals, keys, st := c.stringMap(r.Env)
+	if st != valid {
+		return map[string]string{}
+	}
+	env := make(map[string]string, len(vals))
+	// Sorted so that diagnostics come out in a stable order.
+	for _, k := range slices.Sorted(maps.Keys(vals)) {
+		switch {
+		case !envKeyRe.MatchString(k):
+			c.add(errorf(keys[k], "Invalid environment variable name",
+				"%q is not a valid name: use letters, digits and '_', not starting with a digit.", k))
+		case slices.Contains(reservedEnv, k):
+			c.add(errorf(keys[k], "Reserved environment variable",
+				"%s is set by deploy for every instance (as are %s); remove it from env.", k, strings.Join(reservedEnv, ", ")))
+		default:
+			env[k] = vals[k]
+		}
+	}
+	return env
+}
+
+func (c *checker) ready(r *rawReady) Ready {
+	ready := Ready{Path: defaultReadyPath, Timeout: defaultReadyTimeout}
+	if path, st := decode[string](c, r.Path); st == valid {
+		if strings.HasPrefix(path, "/") {
+			ready.Path = path
+		} else {
+			c.add(errorf(r.Path.Range(), "Invalid ready path",
+				"The ready path must start with \"/\", such as \"/healthz\"; it is requested on each instance's own port."))
+		}
+	}
+	if d, st := c.duration(r.Timeout, defaultReadyTimeout); st != invalid {
+		ready.Timeout = d
+	}
+	return ready
+}
