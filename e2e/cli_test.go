@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -10,6 +12,7 @@ import (
 )
 
 func TestCLI_ExitCodesSayWhoseFaultItWas(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	for _, tc := range []struct {
 		args []string
@@ -33,7 +36,8 @@ func TestCLI_ExitCodesSayWhoseFaultItWas(t *testing.T) {
 }
 
 func TestCLI_EveryCommandHasHelp(t *testing.T) {
-	s := newSite(t, siteOptions{instances: 1})
+	t.Parallel()
+	s := &site{t: t, config: "no-such-config.hcl"}
 	for _, verb := range []string{"serve", "up", "down", "switch", "rollback", "status", "history", "validate"} {
 		out, _, code := s.run(verb, "--help")
 		if code != 0 || !strings.Contains(out, "Usage:") || !strings.Contains(out, "deploy "+verb) {
@@ -43,6 +47,7 @@ func TestCLI_EveryCommandHasHelp(t *testing.T) {
 }
 
 func TestCLI_WithoutAControllerSaysHowToStartOne(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	s.stop(syscall.SIGTERM)
 	_, errOut, code := s.run("status")
@@ -52,12 +57,9 @@ func TestCLI_WithoutAControllerSaysHowToStartOne(t *testing.T) {
 }
 
 func TestCLI_SecondOperationOnABusyServiceIsRefusedAtOnce(t *testing.T) {
-	s := newSite(t, siteOptions{instances: 1, command: `["sh", "-c", "sleep 3; exec \"$DEMO_APP\""]`})
+	t.Parallel()
 	// The slow start gives the second command something to collide with.
-	os.Setenv("DEMO_APP", demoAppBin)
-	defer os.Unsetenv("DEMO_APP")
-	s.stop(syscall.SIGTERM)
-	s.start()
+	s := newSite(t, siteOptions{instances: 1, command: fmt.Sprintf(`["sh", "-c", "sleep 3; exec %s"]`, demoAppBin)})
 
 	upDone := make(chan string)
 	go func() {
@@ -83,6 +85,7 @@ func TestCLI_SecondOperationOnABusyServiceIsRefusedAtOnce(t *testing.T) {
 }
 
 func TestValidate_PrintsEveryProblemWithFileLineAndColumn(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bad.hcl")
 	os.WriteFile(path, []byte(`service "demo" {
@@ -106,6 +109,7 @@ func TestValidate_PrintsEveryProblemWithFileLineAndColumn(t *testing.T) {
 }
 
 func TestServe_ControlSocketIsPrivate(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	fi, err := os.Stat(filepath.Join(s.dir, "state", "control.sock"))
 	if err != nil {
@@ -113,5 +117,15 @@ func TestServe_ControlSocketIsPrivate(t *testing.T) {
 	}
 	if perm := fi.Mode().Perm(); perm != 0o600 {
 		t.Fatalf("control socket mode %v, want 0600", perm)
+	}
+}
+
+func TestCLI_SocketFlagNeedsNoConfig(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, siteOptions{instances: 1})
+	cmd := exec.Command(deployBin, "status", "--socket", filepath.Join(s.dir, "state", "control.sock"), "--config", "/nonexistent.hcl")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "demo: live -") {
+		t.Fatalf("status --socket: %v\n%s", err, out)
 	}
 }

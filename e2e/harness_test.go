@@ -35,6 +35,7 @@ type siteOptions struct {
 	instances int
 	command   string // HCL list; default runs the demo app
 	drain     string
+	ready     string // ready timeout; default 20s
 }
 
 // newSite writes a configuration with free loopback ports for one service
@@ -49,6 +50,9 @@ func newSite(t *testing.T, o siteOptions) *site {
 	}
 	if o.drain == "" {
 		o.drain = "10s"
+	}
+	if o.ready == "" {
+		o.ready = "20s"
 	}
 	dir := t.TempDir()
 	proxyPort := freePorts(t, 1)
@@ -67,11 +71,11 @@ service "demo" {
     command = %s
     ready {
       path    = "/healthz"
-      timeout = "20s"
+      timeout = %q
     }
   }
 }
-`, proxyPort, o.instances, o.drain, blue, green, o.command)
+`, proxyPort, o.instances, o.drain, blue, green, o.command, o.ready)
 	s := &site{t: t, dir: dir, config: filepath.Join(dir, "deploy.hcl"), proxyURL: fmt.Sprintf("http://127.0.0.1:%d", proxyPort)}
 	if err := os.WriteFile(s.config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestSwitch_ToAStoppedSlotIsRefusedAndTrafficStaysPut(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	s.must("up", "demo", "--slot", "blue")
 	s.must("switch", "demo", "--to", "blue")
@@ -25,6 +26,7 @@ func TestSwitch_ToAStoppedSlotIsRefusedAndTrafficStaysPut(t *testing.T) {
 }
 
 func TestSwitch_ToAnUnreadySlotIsRefusedUnlessForced(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	s.must("up", "demo", "--slot", "blue")
 	s.must("switch", "demo", "--to", "blue")
@@ -64,6 +66,7 @@ func TestSwitch_ToAnUnreadySlotIsRefusedUnlessForced(t *testing.T) {
 }
 
 func TestRollback_AfterThePreviousSlotWasStoppedIsRefusedClearly(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	s.must("up", "demo", "--slot", "blue")
 	s.must("switch", "demo", "--to", "blue")
@@ -86,6 +89,7 @@ func TestRollback_AfterThePreviousSlotWasStoppedIsRefusedClearly(t *testing.T) {
 }
 
 func TestDown_OfTheLiveSlotIsRefused(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	s.must("up", "demo", "--slot", "blue")
 	s.must("switch", "demo", "--to", "blue")
@@ -99,6 +103,7 @@ func TestDown_OfTheLiveSlotIsRefused(t *testing.T) {
 }
 
 func TestUp_OfTheLiveSlotIsRefused(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	s.must("up", "demo", "--slot", "blue")
 	s.must("switch", "demo", "--to", "blue")
@@ -113,7 +118,8 @@ func TestUp_OfTheLiveSlotIsRefused(t *testing.T) {
 }
 
 func TestUp_ThatNeverBecomesReadyFailsWithTheInstanceLogAndLeavesNothingRunning(t *testing.T) {
-	s := newSite(t, siteOptions{instances: 1, command: `["sh", "-c", "echo starting on $PORT; echo cannot open database >&2; exit 3"]`})
+	t.Parallel()
+	s := newSite(t, siteOptions{instances: 1, ready: "2s", command: `["sh", "-c", "echo starting on $PORT; echo cannot open database >&2; exit 3"]`})
 	_, errOut, code := s.run("up", "demo", "--slot", "blue")
 	if code != 1 || !strings.Contains(errOut, "did not become ready") || !strings.Contains(errOut, "cannot open database") {
 		t.Fatalf("up of a crashing stack: exit %d, %q", code, errOut)

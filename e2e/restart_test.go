@@ -12,6 +12,7 @@ import (
 )
 
 func TestServe_RestartKeepsServingTheSameLiveSlotWithTheSameProcesses(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{})
 	s.must("up", "demo", "--slot", "blue")
 	s.must("switch", "demo", "--to", "blue")
@@ -40,6 +41,7 @@ func TestServe_RestartKeepsServingTheSameLiveSlotWithTheSameProcesses(t *testing
 }
 
 func TestServe_StopStacksEndsTheInstancesAndTheNextControllerStartsThemAgain(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	s.stop(syscall.SIGTERM)
 	s.start("--stop-stacks")
@@ -65,6 +67,7 @@ func TestServe_StopStacksEndsTheInstancesAndTheNextControllerStartsThemAgain(t *
 // the old or the new one, never a corrupt one, and the next controller serves
 // what that state says.
 func TestServe_Kill9DuringSwitchesNeverCorruptsState(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	s.must("up", "demo", "--slot", "blue")
 	s.must("switch", "demo", "--to", "blue")
@@ -106,5 +109,30 @@ func TestServe_Kill9DuringSwitchesNeverCorruptsState(t *testing.T) {
 		if slot, err := s.get(http.DefaultClient, "/"); err != nil || slot != live {
 			t.Fatalf("kill %d: restarted controller serves %q (%v), state says %q", i, slot, err, live)
 		}
+	}
+}
+
+func TestServe_SIGTERMLetsInFlightRequestsFinish(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, siteOptions{instances: 1})
+	s.must("up", "demo", "--slot", "blue")
+	s.must("switch", "demo", "--to", "blue")
+
+	type result struct {
+		slot string
+		err  error
+	}
+	slow := make(chan result, 1)
+	go func() {
+		slot, err := s.get(&http.Client{Timeout: 30 * time.Second}, "/slow?ms=1500")
+		slow <- result{slot, err}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	s.stop(syscall.SIGTERM)
+	if r := <-slow; r.err != nil || r.slot != "blue" {
+		t.Fatalf("request in flight during SIGTERM: slot %q, err %v; want 200 from blue", r.slot, r.err)
+	}
+	if _, err := s.get(&http.Client{Timeout: 2 * time.Second}, "/"); err == nil {
+		t.Fatal("the proxy still accepts requests after the controller stopped")
 	}
 }

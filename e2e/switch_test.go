@@ -52,6 +52,7 @@ func (l *liveLog) liveDuring(slot string, from, to time.Time) bool {
 // requests through the proxy, 60 switches and rollbacks fail none of them,
 // and every response comes from a slot that was live while it was in flight.
 func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, siteOptions{})
 	var live liveLog
 	live.begin("blue")
