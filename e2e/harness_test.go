@@ -147,6 +147,13 @@ func (s *site) must(args ...string) string {
 	return out
 }
 
+// liveOn brings a slot up and switches the service to it.
+func (s *site) liveOn(slot string) {
+	s.t.Helper()
+	s.must("up", "demo", "--slot", slot)
+	s.must("switch", "demo", "--to", slot)
+}
+
 // status returns the controller's status of the demo service.
 func (s *site) status() serviceStatus {
 	s.t.Helper()

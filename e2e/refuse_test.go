@@ -10,8 +10,7 @@ import (
 func TestSwitch_ToAStoppedSlotIsRefusedAndTrafficStaysPut(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
+	s.liveOn("blue")
 
 	_, errOut, code := s.run("switch", "demo", "--to", "green")
 	if code != 1 || !strings.Contains(errOut, "slot green is not running") || !strings.Contains(errOut, "deploy up demo --slot green") {
@@ -28,8 +27,7 @@ func TestSwitch_ToAStoppedSlotIsRefusedAndTrafficStaysPut(t *testing.T) {
 func TestSwitch_ToAnUnreadySlotIsRefusedUnlessForced(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
+	s.liveOn("blue")
 	s.must("up", "demo", "--slot", "green")
 
 	// A stopped (SIGSTOP) process keeps its port open but answers nothing:
@@ -68,16 +66,14 @@ func TestSwitch_ToAnUnreadySlotIsRefusedUnlessForced(t *testing.T) {
 func TestRollback_AfterThePreviousSlotWasStoppedIsRefusedClearly(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
+	s.liveOn("blue")
 
 	_, errOut, code := s.run("rollback", "demo")
 	if code != 1 || !strings.Contains(errOut, "no previous slot") {
 		t.Fatalf("rollback with no previous slot: exit %d, %q", code, errOut)
 	}
 
-	s.must("up", "demo", "--slot", "green")
-	s.must("switch", "demo", "--to", "green")
+	s.liveOn("green")
 	s.must("down", "demo", "--slot", "blue")
 	_, errOut, code = s.run("rollback", "demo")
 	if code != 1 || !strings.Contains(errOut, "previous slot blue is no longer running") {
@@ -91,8 +87,7 @@ func TestRollback_AfterThePreviousSlotWasStoppedIsRefusedClearly(t *testing.T) {
 func TestDown_OfTheLiveSlotIsRefused(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
+	s.liveOn("blue")
 	_, errOut, code := s.run("down", "demo", "--slot", "blue")
 	if code != 1 || !strings.Contains(errOut, "slot blue is live") {
 		t.Fatalf("down of the live slot: exit %d, %q", code, errOut)
@@ -105,8 +100,7 @@ func TestDown_OfTheLiveSlotIsRefused(t *testing.T) {
 func TestUp_OfTheLiveSlotIsRefused(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
+	s.liveOn("blue")
 	before := s.status().pids("blue")
 	_, errOut, code := s.run("up", "demo", "--slot", "blue")
 	if code != 1 || !strings.Contains(errOut, "slot blue is live") {

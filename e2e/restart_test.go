@@ -14,10 +14,8 @@ import (
 func TestServe_RestartKeepsServingTheSameLiveSlotWithTheSameProcesses(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{})
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
-	s.must("up", "demo", "--slot", "green")
-	s.must("switch", "demo", "--to", "green")
+	s.liveOn("blue")
+	s.liveOn("green")
 	before := s.status()
 
 	s.stop(syscall.SIGTERM)
@@ -45,8 +43,7 @@ func TestServe_StopStacksEndsTheInstancesAndTheNextControllerStartsThemAgain(t *
 	s := newSite(t, siteOptions{instances: 1})
 	s.stop(syscall.SIGTERM)
 	s.start("--stop-stacks")
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
+	s.liveOn("blue")
 	pid := s.status().pids("blue")[0]
 
 	s.stop(syscall.SIGTERM)
@@ -69,8 +66,7 @@ func TestServe_StopStacksEndsTheInstancesAndTheNextControllerStartsThemAgain(t *
 func TestServe_Kill9DuringSwitchesNeverCorruptsState(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
+	s.liveOn("blue")
 	s.must("up", "demo", "--slot", "green")
 
 	for i := range 8 {
@@ -115,8 +111,7 @@ func TestServe_Kill9DuringSwitchesNeverCorruptsState(t *testing.T) {
 func TestServe_SIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
+	s.liveOn("blue")
 
 	type result struct {
 		slot string

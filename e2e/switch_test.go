@@ -7,45 +7,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"deploy/internal/switchlog"
 )
-
-// liveLog remembers when each slot may have been live: from just before the
-// switch to it until just after the switch away from it.
-type liveLog struct {
-	mu      sync.Mutex
-	windows []*liveWindow
-}
-
-type liveWindow struct {
-	slot     string
-	from, to time.Time
-}
-
-func (l *liveLog) begin(slot string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.windows = append(l.windows, &liveWindow{slot: slot, from: time.Now()})
-}
-
-// end closes the window of the slot that was live before the last begin.
-func (l *liveLog) end() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if n := len(l.windows); n >= 2 {
-		l.windows[n-2].to = time.Now()
-	}
-}
-
-func (l *liveLog) liveDuring(slot string, from, to time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, w := range l.windows {
-		if w.slot == slot && !w.from.After(to) && (w.to.IsZero() || !w.to.Before(from)) {
-			return true
-		}
-	}
-	return false
-}
 
 // TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots is the switch
 // invariant: while 16 clients (keep-alive and fresh connections) send
@@ -54,10 +18,9 @@ func (l *liveLog) liveDuring(slot string, from, to time.Time) bool {
 func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{})
-	var live liveLog
-	live.begin("blue")
-	s.must("up", "demo", "--slot", "blue")
-	s.must("switch", "demo", "--to", "blue")
+	var live switchlog.Log
+	live.Begin("blue")
+	s.liveOn("blue")
 	s.must("up", "demo", "--slot", "green")
 
 	var (
@@ -93,7 +56,7 @@ func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
 				case err != nil:
 					failed.Add(1)
 					recordFailure(err.Error())
-				case !live.liveDuring(slot, start, end):
+				case !live.LiveDuring(slot, start, end):
 					misrouted.Add(1)
 					recordFailure("answered by " + slot + ", which was not live during the request")
 				}
@@ -120,13 +83,13 @@ func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
 			}()
 			time.Sleep(200 * time.Millisecond)
 		}
-		live.begin(to)
+		live.Begin(to)
 		if i%4 == 1 {
 			s.must("rollback", "demo")
 		} else {
 			s.must("switch", "demo", "--to", to)
 		}
-		live.end()
+		live.End()
 		if i == 30 {
 			r := <-slow
 			if r.err != nil || r.slot != from {

@@ -26,10 +26,10 @@ func NewAPI(c *Controller) *API {
 	a := &API{c: c, log: c.log, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /v1/status", a.status)
 	a.mux.HandleFunc("GET /v1/services/{service}/history", a.history)
-	a.mux.HandleFunc("POST /v1/services/{service}/up", a.up)
-	a.mux.HandleFunc("POST /v1/services/{service}/down", a.down)
-	a.mux.HandleFunc("POST /v1/services/{service}/switch", a.switchSlot)
-	a.mux.HandleFunc("POST /v1/services/{service}/rollback", a.rollback)
+	a.mux.HandleFunc("POST /v1/services/{service}/up", mutation(a, c.Up))
+	a.mux.HandleFunc("POST /v1/services/{service}/down", mutation(a, c.Down))
+	a.mux.HandleFunc("POST /v1/services/{service}/switch", mutation(a, c.Switch))
+	a.mux.HandleFunc("POST /v1/services/{service}/rollback", mutation(a, c.Rollback))
 	return a
 }
 
@@ -54,46 +54,30 @@ func (a *API) history(w http.ResponseWriter, r *http.Request) {
 	a.reply(w, res, err)
 }
 
-// Mutating operations run to the end even when the client goes away: a
-// half-done switch or start helps nobody.
-func (a *API) up(w http.ResponseWriter, r *http.Request) {
-	var req UpRequest
-	if !a.decode(w, r, &req) {
-		return
-	}
-	req.Service, req.Actor = r.PathValue("service"), actor(r.Context())
-	res, err := a.c.Up(context.WithoutCancel(r.Context()), req)
-	a.reply(w, res, err)
-}
+// caller is what every mutating request learns from its connection rather
+// than from its body: which service (the path) and who asks (the peer).
+type caller interface{ setCaller(service, actor string) }
 
-func (a *API) down(w http.ResponseWriter, r *http.Request) {
-	var req DownRequest
-	if !a.decode(w, r, &req) {
-		return
-	}
-	req.Service, req.Actor = r.PathValue("service"), actor(r.Context())
-	res, err := a.c.Down(context.WithoutCancel(r.Context()), req)
-	a.reply(w, res, err)
-}
+func (r *UpRequest) setCaller(service, actor string)       { r.Service, r.Actor = service, actor }
+func (r *DownRequest) setCaller(service, actor string)     { r.Service, r.Actor = service, actor }
+func (r *SwitchRequest) setCaller(service, actor string)   { r.Service, r.Actor = service, actor }
+func (r *RollbackRequest) setCaller(service, actor string) { r.Service, r.Actor = service, actor }
 
-func (a *API) switchSlot(w http.ResponseWriter, r *http.Request) {
-	var req SwitchRequest
-	if !a.decode(w, r, &req) {
-		return
+// mutation serves one mutating operation. It runs to the end even when the
+// client goes away: a half-done switch or start helps nobody.
+func mutation[Req any, PReq interface {
+	*Req
+	caller
+}, Res any](a *API, op func(context.Context, Req) (Res, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req Req
+		if !a.decode(w, r, &req) {
+			return
+		}
+		PReq(&req).setCaller(r.PathValue("service"), actor(r.Context()))
+		res, err := op(context.WithoutCancel(r.Context()), req)
+		a.reply(w, res, err)
 	}
-	req.Service, req.Actor = r.PathValue("service"), actor(r.Context())
-	res, err := a.c.Switch(context.WithoutCancel(r.Context()), req)
-	a.reply(w, res, err)
-}
-
-func (a *API) rollback(w http.ResponseWriter, r *http.Request) {
-	var req RollbackRequest
-	if !a.decode(w, r, &req) {
-		return
-	}
-	req.Service, req.Actor = r.PathValue("service"), actor(r.Context())
-	res, err := a.c.Rollback(context.WithoutCancel(r.Context()), req)
-	a.reply(w, res, err)
 }
 
 // decode reads a request body strictly: unknown fields and trailing data are

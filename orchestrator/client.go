@@ -39,26 +39,31 @@ func NewClient(socket string) *Client {
 
 // Up starts a slot.
 func (c *Client) Up(ctx context.Context, req UpRequest) (*UpResult, error) {
-	var res UpResult
-	return &res, c.call(ctx, http.MethodPost, "/v1/services/"+url.PathEscape(req.Service)+"/up", req, &res)
+	return post[UpResult](ctx, c, req.Service, "up", req)
 }
 
 // Down stops a slot.
 func (c *Client) Down(ctx context.Context, req DownRequest) (*DownResult, error) {
-	var res DownResult
-	return &res, c.call(ctx, http.MethodPost, "/v1/services/"+url.PathEscape(req.Service)+"/down", req, &res)
+	return post[DownResult](ctx, c, req.Service, "down", req)
 }
 
 // Switch routes a service to a slot.
 func (c *Client) Switch(ctx context.Context, req SwitchRequest) (*SwitchResult, error) {
-	var res SwitchResult
-	return &res, c.call(ctx, http.MethodPost, "/v1/services/"+url.PathEscape(req.Service)+"/switch", req, &res)
+	return post[SwitchResult](ctx, c, req.Service, "switch", req)
 }
 
 // Rollback switches a service back to its previous slot.
 func (c *Client) Rollback(ctx context.Context, req RollbackRequest) (*SwitchResult, error) {
-	var res SwitchResult
-	return &res, c.call(ctx, http.MethodPost, "/v1/services/"+url.PathEscape(req.Service)+"/rollback", req, &res)
+	return post[SwitchResult](ctx, c, req.Service, "rollback", req)
+}
+
+// post sends one mutating operation on a service.
+func post[Res any](ctx context.Context, c *Client, service, op string, req any) (*Res, error) {
+	var res Res
+	if err := c.call(ctx, http.MethodPost, "/v1/services/"+url.PathEscape(service)+"/"+op, req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
 }
 
 // Status reports every service, or one.

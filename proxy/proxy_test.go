@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"deploy/internal/switchlog"
 )
 
 func TestProxy_RoutesByHostToTheLiveSlot(t *testing.T) {
@@ -243,24 +245,8 @@ func TestProxy_ConcurrentSwitchesNeverRouteToASlotThatWasNotLive(t *testing.T) {
 	mustSwitch(t, p, "a", "blue", backends["blue"])
 	base := testProxy(t, p)
 
-	// Each slot is live from just before the switch to it until just after
-	// the switch away from it: the widest window the proxy may use it in.
-	var mu sync.Mutex
-	type window struct {
-		slot     string
-		from, to time.Time
-	}
-	windows := []*window{{slot: "blue", from: time.Now()}}
-	liveDuring := func(from, to time.Time, slot string) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, w := range windows {
-			if w.slot == slot && !w.from.After(to) && (w.to.IsZero() || !w.to.Before(from)) {
-				return true
-			}
-		}
-		return false
-	}
+	var live switchlog.Log
+	live.Begin("blue")
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -275,7 +261,7 @@ func TestProxy_ConcurrentSwitchesNeverRouteToASlotThatWasNotLive(t *testing.T) {
 				}
 				start := time.Now()
 				code, body := get(t, http.DefaultClient, base, "a.example", "/")
-				if code != 200 || !liveDuring(start, time.Now(), body) {
+				if code != 200 || !live.LiveDuring(body, start, time.Now()) {
 					errs <- body
 					return
 				}
@@ -285,13 +271,9 @@ func TestProxy_ConcurrentSwitchesNeverRouteToASlotThatWasNotLive(t *testing.T) {
 	slots := []string{"green", "blue"}
 	for i := range 200 {
 		slot := slots[i%2]
-		mu.Lock()
-		windows = append(windows, &window{slot: slot, from: time.Now()})
-		mu.Unlock()
+		live.Begin(slot)
 		mustSwitch(t, p, "a", slot, backends[slot])
-		mu.Lock()
-		windows[len(windows)-2].to = time.Now()
-		mu.Unlock()
+		live.End()
 		time.Sleep(time.Millisecond)
 	}
 	close(stop)
