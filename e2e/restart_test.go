@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -129,5 +130,25 @@ func TestServe_SIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 	}
 	if _, err := s.get(&http.Client{Timeout: 2 * time.Second}, "/"); err == nil {
 		t.Fatal("the proxy still accepts requests after the controller stopped")
+	}
+}
+
+func TestUp_OfARunningIdleSlotReplacesItsProcesses(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, siteOptions{instances: 1})
+	s.liveOn("blue")
+	s.must("up", "demo", "--slot", "green")
+	before := s.status().pids("green")
+	out := s.must("up", "demo", "--slot", "green")
+	after := s.status().pids("green")
+	if !strings.Contains(out, "was restarted") || len(after) != 1 || after[0] == before[0] {
+		t.Fatalf("second up of green: %q, pids %v -> %v", out, before, after)
+	}
+	if err := syscall.Kill(before[0], 0); err == nil {
+		t.Fatalf("the replaced process %d still runs", before[0])
+	}
+	s.must("switch", "demo", "--to", "green")
+	if slot, err := s.get(http.DefaultClient, "/"); err != nil || slot != "green" {
+		t.Fatalf("after switching to the replaced slot: %q %v", slot, err)
 	}
 }

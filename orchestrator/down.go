@@ -52,18 +52,28 @@ func (c *Controller) Down(ctx context.Context, req DownRequest) (res *DownResult
 		res.Already, res.Drain = true, proxy.DrainResult{Slot: req.Slot, Drained: true}
 		return res, c.markStopped(s.cfg.Name, req.Slot)
 	}
-	dctx, cancel := context.WithTimeout(ctx, s.cfg.DrainTimeout)
-	res.Drain = c.proxy.WaitIdle(dctx, s.cfg.Name, req.Slot)
-	cancel()
+	res.Drain, err = c.stopSlot(ctx, s, run)
 	if !res.Drain.Drained {
 		entry.Detail = fmt.Sprintf("%d requests were cut at the drain timeout", res.Drain.Remaining)
 	}
-	if err := run.stop(ctx); err != nil {
-		return nil, errorf(KindFailed, "see the instance logs; run deploy down again", "stop %s slot %s: %v", s.cfg.Name, req.Slot, err)
+	if err != nil {
+		return nil, err
 	}
-	s.setRun(req.Slot, nil)
-	c.proxy.Forget(s.cfg.Name, req.Slot)
-	return res, c.markStopped(s.cfg.Name, req.Slot)
+	return res, nil
+}
+
+// stopSlot ends a slot that is not live: its requests get the drain timeout
+// to finish, then its processes stop and the state says so.
+func (c *Controller) stopSlot(ctx context.Context, s *service, run *slotRun) (proxy.DrainResult, error) {
+	dctx, cancel := context.WithTimeout(ctx, s.cfg.DrainTimeout)
+	drain := c.proxy.WaitIdle(dctx, s.cfg.Name, run.name)
+	cancel()
+	if err := run.stop(ctx); err != nil {
+		return drain, errorf(KindFailed, "see the instance logs; run deploy down again", "stop %s slot %s: %v", s.cfg.Name, run.name, err)
+	}
+	s.setRun(run.name, nil)
+	c.proxy.Forget(s.cfg.Name, run.name)
+	return drain, c.markStopped(s.cfg.Name, run.name)
 }
 
 func (c *Controller) markStopped(service, slot string) error {

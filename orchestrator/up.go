@@ -61,12 +61,9 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 	}
 	restarted := false
 	if old := s.run(slot.Name); old != nil {
-		c.proxy.WaitIdle(ctx, s.cfg.Name, slot.Name)
-		if err := old.stop(ctx); err != nil {
-			return nil, errorf(KindFailed, "", "stop the running %s slot of %s: %v", slot.Name, s.cfg.Name, err)
+		if _, err := c.stopSlot(ctx, s, old); err != nil {
+			return nil, err
 		}
-		s.setRun(slot.Name, nil)
-		c.proxy.Forget(s.cfg.Name, slot.Name)
 		restarted = true
 	}
 	if err := portsFree(slot.Ports(s.cfg.Instances)); err != nil {
