@@ -13,6 +13,7 @@ const ejectFor = time.Second
 // instance is one backend process of a slot, addressed as host:port.
 type instance struct {
 	addr string
+	lean *upstream
 	// ejectedUntil is a UnixNano deadline; zero or past means in rotation.
 	ejectedUntil atomic.Int64
 }

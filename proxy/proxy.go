@@ -48,6 +48,7 @@ type Proxy struct {
 	opts      Options
 	log       *slog.Logger
 	transport http.RoundTripper
+	buffers   *bufferPool
 
 	table atomic.Pointer[table]
 
@@ -65,7 +66,7 @@ func New(opts Options) *Proxy {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	p := &Proxy{opts: opts, log: opts.Logger, transport: newTransport(), pools: map[poolKey]*pool{}}
+	p := &Proxy{opts: opts, log: opts.Logger, transport: newTransport(), buffers: newBufferPool(), pools: map[poolKey]*pool{}}
 	p.table.Store(&table{byHost: map[string]*route{}, byName: map[string]*route{}})
 	return p
 }
@@ -130,7 +131,7 @@ func (p *Proxy) poolFor(service string, b Backend) *pool {
 	}
 	pl := &pool{service: service, slot: b.Slot}
 	for _, a := range b.Addrs {
-		pl.instances = append(pl.instances, &instance{addr: a})
+		pl.instances = append(pl.instances, &instance{addr: a, lean: newUpstream(a)})
 	}
 	pl.handler = p.newHandler(pl)
 	p.pools[k] = pl
@@ -184,10 +185,14 @@ func (p *Proxy) Forget(service, slot string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	k := poolKey{service, slot}
-	if r, ok := p.table.Load().byName[service]; ok && r.live != nil && r.live == p.pools[k] {
+	pl := p.pools[k]
+	if pl == nil || p.isLive(pl) {
 		return
 	}
 	delete(p.pools, k)
+	for _, in := range pl.instances {
+		in.lean.closeIdle()
+	}
 }
 
 // Services lists the configured service names, sorted.
@@ -241,5 +246,6 @@ func (p *Proxy) newHandler(pl *pool) *httputil.ReverseProxy {
 		Rewrite:      p.rewrite,
 		Transport:    &poolTransport{pool: pl, base: p.transport},
 		ErrorHandler: p.backendError(pl),
+		BufferPool:   p.buffers,
 	}
 }

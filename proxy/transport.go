@@ -38,8 +38,7 @@ func (t *poolTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if in == nil {
 		return nil, ErrNoInstances
 	}
-	req.URL.Host = in.addr
-	resp, err := t.base.RoundTrip(req)
+	resp, err := t.send(in, req)
 	if err == nil || !isConnectError(err) {
 		return resp, err
 	}
@@ -48,9 +47,17 @@ func (t *poolTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if sibling == nil || !replayable(req) {
 		return nil, err
 	}
-	retry := req.Clone(req.Context())
-	retry.URL.Host = sibling.addr
-	return t.base.RoundTrip(retry)
+	return t.send(sibling, req.Clone(req.Context()))
+}
+
+// send sends the request to one instance: plain reads on the lean path,
+// everything else through http.Transport.
+func (t *poolTransport) send(in *instance, req *http.Request) (*http.Response, error) {
+	req.URL.Host = in.addr
+	if leanEligible(req) {
+		return in.lean.roundTrip(req)
+	}
+	return t.base.RoundTrip(req)
 }
 
 // isConnectError reports whether the request never reached the instance.
