@@ -13,7 +13,7 @@ import (
 
 // testBackend starts a real HTTP server that answers with its name, and with
 // /slow?ms=N after N milliseconds. It returns its host:port.
-func testBackend(t *testing.T, name string) string {
+func testBackend(t testing.TB, name string) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
@@ -33,7 +33,7 @@ func testBackend(t *testing.T, name string) string {
 }
 
 // deadAddr returns a loopback address on which nothing listens.
-func deadAddr(t *testing.T) string {
+func deadAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -45,7 +45,7 @@ func deadAddr(t *testing.T) string {
 }
 
 // testProxy serves p on a real loopback listener and returns its base URL.
-func testProxy(t *testing.T, p *Proxy) string {
+func testProxy(t testing.TB, p *Proxy) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -59,7 +59,7 @@ func testProxy(t *testing.T, p *Proxy) string {
 
 // get sends a request with the given Host through the proxy and returns the
 // status and body.
-func get(t *testing.T, c *http.Client, base, host, path string) (int, string) {
+func get(t testing.TB, c *http.Client, base, host, path string) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 	req.Host = host
@@ -72,7 +72,7 @@ func get(t *testing.T, c *http.Client, base, host, path string) (int, string) {
 	return resp.StatusCode, strings.TrimSpace(string(b))
 }
 
-func mustSwitch(t *testing.T, p *Proxy, service, slot string, addrs ...string) *Drain {
+func mustSwitch(t testing.TB, p *Proxy, service, slot string, addrs ...string) *Drain {
 	t.Helper()
 	d, err := p.Switch(service, Backend{Slot: slot, Addrs: addrs})
 	if err != nil {
