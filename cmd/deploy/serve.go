@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -27,6 +28,7 @@ type serveCmd struct {
 	g          *globals
 	stopStacks bool
 	logLevel   string
+	logFile    string
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -38,6 +40,10 @@ func newServeCmd(g *globals) *cobra.Command {
 instance processes a previous controller left running, routes every service to
 the slot that was live, then serves the proxy listeners and the control socket.
 
+With --log-file the log goes to a file; SIGUSR2 makes the controller reopen it
+after logrotate moved it away. Instance logs are rotated by the controller
+itself (see the stack's log block).
+
 SIGTERM or Ctrl-C stops it gracefully: it stops accepting, lets in-flight
 requests finish, and leaves the instance processes running for the next
 controller to adopt (unless --stop-stacks).`,
@@ -46,6 +52,7 @@ controller to adopt (unless --stop-stacks).`,
 	}
 	cmd.Flags().BoolVar(&s.stopStacks, "stop-stacks", false, "stop every slot's processes on shutdown (they start again with the next controller)")
 	cmd.Flags().StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	cmd.Flags().StringVar(&s.logFile, "log-file", "", "write the controller's log to this file instead of stderr (SIGUSR2 reopens it, for logrotate)")
 	return cmd
 }
 
@@ -54,7 +61,26 @@ func (s *serveCmd) run(ctx context.Context) error {
 	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
 		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", s.logLevel)}
 	}
-	log := slog.New(slog.NewTextHandler(s.g.stderr, &slog.HandlerOptions{Level: level}))
+	var out io.Writer = s.g.stderr
+	if s.logFile != "" {
+		lf, err := openLogFile(s.logFile)
+		if err != nil {
+			return err
+		}
+		defer lf.Close()
+		out = lf
+		reopen := make(chan os.Signal, 1)
+		signal.Notify(reopen, syscall.SIGUSR2)
+		defer signal.Stop(reopen)
+		go func() {
+			for range reopen {
+				if err := lf.Reopen(); err != nil {
+					fmt.Fprintf(s.g.stderr, "deploy: %v\n", err)
+				}
+			}
+		}()
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 	cfg, err := s.g.loadConfig()
 	if err != nil {
 		return err
