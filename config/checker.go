@@ -19,7 +19,9 @@ type checker struct {
 	hosts    map[string]string    // host -> service name
 	deflt    *hcl.Range           // the first `default = true`
 	deflName string
-	ports    []portRange // proxy listen ports, then every slot's range
+	ports    []portRange          // proxy listen ports, then every slot's range
+	zeoNames map[string]hcl.Range // zeo block name -> label range
+	zeoOrder []string             // zeo block names in file order, once each
 }
 
 func (c *checker) add(d *hcl.Diagnostic) {
@@ -35,6 +37,7 @@ func (c *checker) file(raw *rawFile, file string, start hcl.Range) *Config {
 		File:       file,
 		Controller: c.controller(raw.Controllers, start),
 		Proxy:      c.proxy(raw.Proxies),
+		ZEO:        c.zeos(raw.ZEOs),
 	}
 	if len(raw.Services) == 0 {
 		c.add(errorf(start, "Missing service block",

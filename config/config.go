@@ -20,7 +20,19 @@ const (
 	defaultDrainTimeout = 30 * time.Second
 	defaultReadyPath    = "/"
 	defaultReadyTimeout = 60 * time.Second
+
+	defaultKeepReleases  = 5
+	defaultReleasesName  = "releases" // under the state directory
+	defaultGrace         = 10 * time.Second
+	defaultCrashMaxExits = 5
+	defaultCrashWithin   = 60 * time.Second
+	defaultLogMaxSize    = 10 << 20 // 10 MiB
+	defaultLogKeep       = 3
 )
+
+// defaultStorages is what a zeo block without storages serves: ZEO names a
+// server's only storage "1" unless its zeo.conf says otherwise.
+var defaultStorages = []string{"1"}
 
 // Limits enforced by validation.
 const (
@@ -31,6 +43,11 @@ const (
 	// 104 bytes on the BSDs and macOS and 108 on Linux; the smaller one keeps
 	// a configuration portable.
 	maxSocketPath = 104
+	// maxKeepReleases, maxCrashExits and maxLogKeep bound counts whose
+	// larger values are typos rather than policies.
+	maxKeepReleases = 1000
+	maxCrashExits   = 1000
+	maxLogKeep      = 100
 )
 
 // Config is a loaded and validated configuration file.
@@ -38,6 +55,7 @@ type Config struct {
 	File       string // absolute path of the config file
 	Controller Controller
 	Proxy      Proxy
+	ZEO        []*ZEO     // in file order
 	Services   []*Service // in file order
 }
 
@@ -45,6 +63,15 @@ type Config struct {
 type Controller struct {
 	StateDir string // absolute; default "<config dir>/.deploy"
 	Socket   string // absolute; default "<StateDir>/control.sock"
+
+	// ReleasesDir holds the release store; absolute, default
+	// "<StateDir>/releases".
+	ReleasesDir string
+	// KeepReleases is how many of the newest releases stay in ReleasesDir
+	// when older ones are pruned, so that a recent one can be deployed
+	// again without rebuilding it; releases a slot uses are kept anyway.
+	// 1..1000, default 5.
+	KeepReleases int
 }
 
 // Proxy configures the embedded reverse proxy.
@@ -62,6 +89,9 @@ type Service struct {
 	DrainTimeout time.Duration
 	Slots        []Slot // in file order
 	Stack        Stack
+	// ZEO names the ZEO server (a Config.ZEO entry) that every instance of
+	// the service connects to; "" when the service uses none.
+	ZEO string
 }
 
 // Slot is a named set of ports of one service.
@@ -86,16 +116,75 @@ func (s Slot) Ports(instances int) []int {
 
 // Stack is the recipe that runs a service's instances in a slot.
 type Stack struct {
-	Dir     string // absolute
+	// Dir is the working directory of the command when the stack runs
+	// without a release; absolute, default the config file's directory.
+	// When the controller deploys a release it runs the command inside the
+	// unpacked release instead, and Dir is not used.
+	Dir     string
 	Command []string
 	Env     map[string]string
 	Ready   Ready
+	// Templates are rendered per instance before it starts, in file order.
+	Templates []Template
+	// Grace is how long an instance gets after SIGTERM before SIGKILL.
+	Grace     time.Duration
+	CrashLoop CrashLoop
+	Log       LogRotation
+}
+
+// ZEO is a ZEO server that the instances of services connect to. It runs
+// outside deploy and outlives every stack.
+type ZEO struct {
+	Name string
+	// Address is "host:port", or the absolute path of a Unix socket.
+	Address string
+	// Storages are the storage names the server serves, in file order;
+	// default ["1"], ZEO's name for a server's only storage.
+	Storages []string
+}
+
+// Template is a file rendered with Go's text/template for each instance
+// before it starts.
+type Template struct {
+	// Source is relative to the stack directory (inside the release when
+	// one is used) and stays within it. It is not checked to exist: the
+	// release that holds it may not be unpacked yet.
+	Source string
+	// Destination is relative to the stack directory (the slot's own)
+	// and stays within it as written. It may contain template actions, such as
+	// "etc/zope-{{.Instance}}.conf"; the renderer must check the rendered
+	// path again, because an action can expand to anything.
+	Destination string
+}
+
+// CrashLoop says when a crashing instance is given up on instead of
+// restarted: after MaxExits exits within Within.
+type CrashLoop struct {
+	MaxExits int           // 1..1000, default 5
+	Within   time.Duration // default 60s
+}
+
+// LogRotation bounds the log file of each instance's output: it is rotated
+// when it reaches MaxSize bytes, and Keep rotated files are kept.
+type LogRotation struct {
+	MaxSize int64 // bytes; default 10 MiB
+	Keep    int   // 1..100, default 3
 }
 
 // Ready says how to tell that a started instance is ready for traffic.
 type Ready struct {
 	Path    string
 	Timeout time.Duration
+}
+
+// ZEOServer returns the ZEO server with the given name.
+func (c *Config) ZEOServer(name string) (*ZEO, bool) {
+	for _, z := range c.ZEO {
+		if z.Name == name {
+			return z, true
+		}
+	}
+	return nil, false
 }
 
 // Service returns the service with the given name.

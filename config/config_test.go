@@ -14,27 +14,54 @@ import (
 
 // exampleConfig is the configuration shown in the design of this package.
 const exampleConfig = `controller {
-  state_dir = ".deploy"          # relative paths resolve against the config file's directory
-  socket    = ".deploy/control.sock"   # optional; default <state_dir>/control.sock
+  state_dir     = ".deploy"          # relative paths resolve against the config file's directory
+  socket        = ".deploy/control.sock"   # optional; default <state_dir>/control.sock
+  releases_dir  = "releases"         # optional; default <state_dir>/releases
+  keep_releases = 4                  # default 5; releases kept on disk per service
 }
 proxy {
   listen          = ["127.0.0.1:8080"]   # default ["127.0.0.1:8080"]
   trusted_proxies = ["127.0.0.1/32", "10.0.0.0/8"]  # optional; IPs or CIDRs whose X-Forwarded-* headers are trusted
+}
+zeo "main" {
+  address  = "127.0.0.1:8100"      # "host:port" or an absolute Unix socket path
+  storages = ["main", "session"]   # default ["1"]
+}
+zeo "catalog" {
+  address = "/var/run/zeo/catalog.sock"
 }
 service "demo" {
   hosts         = ["demo.localhost", "localhost"]
   default       = true           # optional: serves unmatched hosts; at most one service may set it
   instances     = 2              # default 1
   drain_timeout = "30s"          # default 30s
+  zeo           = "main"         # optional: the zeo block every instance connects to
   slot "blue"  { base_port = 9101 }   # instance n (1-based) listens on base_port + n - 1
   slot "green" { base_port = 9201 }
   stack {
-    dir     = "."                # default: the config file's directory
+    dir     = "."                # default: the config file's directory; unused with releases
     command = ["./bin/demo-app"]
     env     = { GREETING = "hello" }
+    grace   = "15s"              # default 10s: SIGTERM, then SIGKILL after this long
     ready {
       path    = "/healthz"       # default "/"
       timeout = "30s"            # default 60s
+    }
+    template {
+      source      = "etc/zope.conf.tmpl"               # inside the release
+      destination = "etc/zope-{{.Instance}}.conf"      # inside the stack; a Go template
+    }
+    template {
+      source      = "./etc/site.zcml"
+      destination = "etc/site.zcml.out"
+    }
+    crash_loop {
+      max_exits = 3              # default 5
+      within    = "2m"           # default 60s
+    }
+    log {
+      max_size = "512KB"         # default 10MB; KB, MB, GB are binary (KiB, MiB, GiB)
+      keep     = 7               # default 3
     }
   }
 }
@@ -85,8 +112,10 @@ func TestLoad_ExampleConfigYieldsEveryFieldWithAbsolutePaths(t *testing.T) {
 	want := &Config{
 		File: filepath.Join(dir, "deploy.hcl"),
 		Controller: Controller{
-			StateDir: filepath.Join(dir, ".deploy"),
-			Socket:   filepath.Join(dir, ".deploy", "control.sock"),
+			StateDir:     filepath.Join(dir, ".deploy"),
+			Socket:       filepath.Join(dir, ".deploy", "control.sock"),
+			ReleasesDir:  filepath.Join(dir, "releases"),
+			KeepReleases: 4,
 		},
 		Proxy: Proxy{
 			Listen: []string{"127.0.0.1:8080"},
@@ -94,6 +123,10 @@ func TestLoad_ExampleConfigYieldsEveryFieldWithAbsolutePaths(t *testing.T) {
 				netip.MustParsePrefix("127.0.0.1/32"),
 				netip.MustParsePrefix("10.0.0.0/8"),
 			},
+		},
+		ZEO: []*ZEO{
+			{Name: "main", Address: "127.0.0.1:8100", Storages: []string{"main", "session"}},
+			{Name: "catalog", Address: "/var/run/zeo/catalog.sock", Storages: []string{"1"}},
 		},
 		Services: []*Service{{
 			Name:         "demo",
@@ -107,7 +140,15 @@ func TestLoad_ExampleConfigYieldsEveryFieldWithAbsolutePaths(t *testing.T) {
 				Command: []string{"./bin/demo-app"},
 				Env:     map[string]string{"GREETING": "hello"},
 				Ready:   Ready{Path: "/healthz", Timeout: 30 * time.Second},
+				Templates: []Template{
+					{Source: "etc/zope.conf.tmpl", Destination: "etc/zope-{{.Instance}}.conf"},
+					{Source: "etc/site.zcml", Destination: "etc/site.zcml.out"},
+				},
+				Grace:     15 * time.Second,
+				CrashLoop: CrashLoop{MaxExits: 3, Within: 2 * time.Minute},
+				Log:       LogRotation{MaxSize: 512 << 10, Keep: 7},
 			},
+			ZEO: "main",
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -132,6 +173,15 @@ service "www" {
 	if got, want := cfg.Controller.Socket, filepath.Join(dir, ".deploy", "control.sock"); got != want {
 		t.Errorf("Socket = %q, want %q", got, want)
 	}
+	if got, want := cfg.Controller.ReleasesDir, filepath.Join(dir, ".deploy", "releases"); got != want {
+		t.Errorf("ReleasesDir = %q, want %q", got, want)
+	}
+	if got := cfg.Controller.KeepReleases; got != 5 {
+		t.Errorf("KeepReleases = %d, want 5", got)
+	}
+	if cfg.ZEO != nil {
+		t.Errorf("ZEO = %v, want none", cfg.ZEO)
+	}
 	if got := cfg.Proxy.Listen; !reflect.DeepEqual(got, []string{"127.0.0.1:8080"}) {
 		t.Errorf("Listen = %q, want the default", got)
 	}
@@ -149,10 +199,13 @@ service "www" {
 		DrainTimeout: 30 * time.Second,
 		Slots:        []Slot{{Name: "blue", BasePort: 9101}},
 		Stack: Stack{
-			Dir:     dir,
-			Command: []string{"app"},
-			Env:     map[string]string{},
-			Ready:   Ready{Path: "/", Timeout: 60 * time.Second},
+			Dir:       dir,
+			Command:   []string{"app"},
+			Env:       map[string]string{},
+			Ready:     Ready{Path: "/", Timeout: 60 * time.Second},
+			Grace:     10 * time.Second,
+			CrashLoop: CrashLoop{MaxExits: 5, Within: 60 * time.Second},
+			Log:       LogRotation{MaxSize: 10 << 20, Keep: 3},
 		},
 	}
 	if !reflect.DeepEqual(*s, want) {
@@ -215,41 +268,5 @@ service "www" {
 	d := diags.Diags[0]
 	if d.Summary != "Stack directory not found" || d.Subject.Start.Line != 6 || d.Subject.Start.Column != 15 {
 		t.Errorf("warning = %q at %d,%d; want the stack dir at 6,15", d.Summary, d.Subject.Start.Line, d.Subject.Start.Column)
-	}
-}
-
-func TestSlot_PortsCountFromBasePortOnePerInstance(t *testing.T) {
-	s := Slot{Name: "blue", BasePort: 9101}
-	if got := s.Port(1); got != 9101 {
-		t.Errorf("Port(1) = %d, want 9101", got)
-	}
-	if got := s.Port(3); got != 9103 {
-		t.Errorf("Port(3) = %d, want 9103", got)
-	}
-	if got := s.Ports(3); !reflect.DeepEqual(got, []int{9101, 9102, 9103}) {
-		t.Errorf("Ports(3) = %v", got)
-	}
-	if got := s.Ports(0); len(got) != 0 {
-		t.Errorf("Ports(0) = %v, want empty", got)
-	}
-}
-
-func TestConfig_LooksUpServicesAndSlotsByName(t *testing.T) {
-	cfg, _ := mustLoad(t, exampleConfig)
-	s, ok := cfg.Service("demo")
-	if !ok || s.Name != "demo" {
-		t.Fatalf(`Service("demo") = %v, %v`, s, ok)
-	}
-	if _, ok := cfg.Service("nope"); ok {
-		t.Error(`Service("nope") found`)
-	}
-	if sl, ok := s.Slot("green"); !ok || sl.BasePort != 9201 {
-		t.Errorf(`Slot("green") = %v, %v`, sl, ok)
-	}
-	if _, ok := s.Slot("red"); ok {
-		t.Error(`Slot("red") found`)
-	}
-	if got := s.SlotNames(); !reflect.DeepEqual(got, []string{"blue", "green"}) {
-		t.Errorf("SlotNames() = %v", got)
 	}
 }

@@ -35,6 +35,7 @@ func (c *checker) controllerBlock(r *rawController, start hcl.Range) Controller 
 			}
 		}
 	}
+	ctl.ReleasesDir, ctl.KeepReleases = c.releases(r, ctl.StateDir)
 	ctl.Socket = filepath.Join(ctl.StateDir, defaultSocketName)
 	if r != nil {
 		sock, st := c.path(r.Socket, ctl.Socket)
@@ -52,4 +53,27 @@ func (c *checker) controllerBlock(r *rawController, start hcl.Range) Controller 
 			ctl.Socket, len(ctl.Socket), maxSocketPath))
 	}
 	return ctl
+}
+
+// releases checks where releases are unpacked and how many are kept.
+// stateDir is the resolved state directory, or its default when invalid.
+func (c *checker) releases(r *rawController, stateDir string) (string, int) {
+	dir := filepath.Join(stateDir, defaultReleasesName)
+	if r == nil {
+		return dir, defaultKeepReleases
+	}
+	keep := c.count(r.KeepReleases, "keep_releases", defaultKeepReleases, 1, maxKeepReleases,
+		"Keep at least 1, so that the newest release stays on disk.")
+	d, st := c.path(r.ReleasesDir, dir)
+	if st != valid {
+		return dir, keep
+	}
+	// Old releases are pruned from this directory, so it must not hold the
+	// state (or be it): pruning would see the state files as releases.
+	if rel, err := filepath.Rel(d, stateDir); err == nil && filepath.IsLocal(rel) {
+		c.add(errorf(r.ReleasesDir.Range(), "Releases directory holds the state",
+			"%s is, or contains, the state directory %s; old releases are removed from it. Use a directory of its own, such as the default \"<state_dir>/releases\".", d, stateDir))
+		return dir, keep
+	}
+	return d, keep
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -97,6 +98,25 @@ func (c *checker) stringMap(expr hcl.Expression) (map[string]string, map[string]
 		}
 	}
 	return vals, keys, valid
+}
+
+// count decodes a whole number that must lie in lo..hi and returns def when
+// it is absent or wrong. tooFew, when not empty, is added to the detail of a
+// number below lo to say why the lower bound exists.
+func (c *checker) count(expr hcl.Expression, name string, def, lo, hi int, tooFew string) int {
+	n, st := decode[int](c, expr)
+	if st != valid {
+		return def
+	}
+	if n >= lo && n <= hi {
+		return n
+	}
+	detail := fmt.Sprintf("%s must be from %d to %d; it is %d.", name, lo, hi, n)
+	if n < lo && tooFew != "" {
+		detail += " " + tooFew
+	}
+	c.add(errorf(expr.Range(), "Invalid "+name, "%s", detail))
+	return def
 }
 
 // duration decodes a duration written as a Go duration string. It must be

@@ -155,4 +155,5 @@ func checkInvariants(t *testing.T, cfg *Config) {
 	if defaults > 1 {
 		t.Errorf("%d default services", defaults)
 	}
+	checkReleaseInvariants(t, cfg)
 }

@@ -15,13 +15,24 @@ import "github.com/hashicorp/hcl/v2"
 type rawFile struct {
 	Controllers []*rawController `hcl:"controller,block"`
 	Proxies     []*rawProxy      `hcl:"proxy,block"`
+	ZEOs        []*rawZEO        `hcl:"zeo,block"`
 	Services    []*rawService    `hcl:"service,block"`
 }
 
 type rawController struct {
-	StateDir hcl.Expression `hcl:"state_dir,optional"`
-	Socket   hcl.Expression `hcl:"socket,optional"`
-	DefRange hcl.Range      `hcl:",def_range"`
+	StateDir     hcl.Expression `hcl:"state_dir,optional"`
+	Socket       hcl.Expression `hcl:"socket,optional"`
+	ReleasesDir  hcl.Expression `hcl:"releases_dir,optional"`
+	KeepReleases hcl.Expression `hcl:"keep_releases,optional"`
+	DefRange     hcl.Range      `hcl:",def_range"`
+}
+
+type rawZEO struct {
+	Name      string         `hcl:"name,label"`
+	NameRange hcl.Range      `hcl:"name,label_range"`
+	Address   hcl.Expression `hcl:"address,optional"`
+	Storages  hcl.Expression `hcl:"storages,optional"`
+	DefRange  hcl.Range      `hcl:",def_range"`
 }
 
 type rawProxy struct {
@@ -37,6 +48,7 @@ type rawService struct {
 	Default      hcl.Expression `hcl:"default,optional"`
 	Instances    hcl.Expression `hcl:"instances,optional"`
 	DrainTimeout hcl.Expression `hcl:"drain_timeout,optional"`
+	ZEO          hcl.Expression `hcl:"zeo,optional"`
 	Slots        []*rawSlot     `hcl:"slot,block"`
 	Stacks       []*rawStack    `hcl:"stack,block"`
 	DefRange     hcl.Range      `hcl:",def_range"`
@@ -50,15 +62,37 @@ type rawSlot struct {
 }
 
 type rawStack struct {
-	Dir      hcl.Expression `hcl:"dir,optional"`
-	Command  hcl.Expression `hcl:"command,optional"`
-	Env      hcl.Expression `hcl:"env,optional"`
-	Readies  []*rawReady    `hcl:"ready,block"`
-	DefRange hcl.Range      `hcl:",def_range"`
+	Dir        hcl.Expression  `hcl:"dir,optional"`
+	Command    hcl.Expression  `hcl:"command,optional"`
+	Env        hcl.Expression  `hcl:"env,optional"`
+	Grace      hcl.Expression  `hcl:"grace,optional"`
+	Readies    []*rawReady     `hcl:"ready,block"`
+	Templates  []*rawTemplate  `hcl:"template,block"`
+	CrashLoops []*rawCrashLoop `hcl:"crash_loop,block"`
+	Logs       []*rawLog       `hcl:"log,block"`
+	DefRange   hcl.Range       `hcl:",def_range"`
 }
 
 type rawReady struct {
 	Path     hcl.Expression `hcl:"path,optional"`
 	Timeout  hcl.Expression `hcl:"timeout,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+type rawTemplate struct {
+	Source      hcl.Expression `hcl:"source,optional"`
+	Destination hcl.Expression `hcl:"destination,optional"`
+	DefRange    hcl.Range      `hcl:",def_range"`
+}
+
+type rawCrashLoop struct {
+	MaxExits hcl.Expression `hcl:"max_exits,optional"`
+	Within   hcl.Expression `hcl:"within,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+type rawLog struct {
+	MaxSize  hcl.Expression `hcl:"max_size,optional"`
+	Keep     hcl.Expression `hcl:"keep,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
 }

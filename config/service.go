@@ -61,6 +61,8 @@ func (c *checker) service(r *rawService) *Service {
 		s.DrainTimeout = d
 	}
 
+	s.ZEO = c.serviceZEO(r.ZEO)
+
 	s.Slots = c.slots(r, s.Instances)
 	once(c, "stack", r.Stacks, func(r *rawStack) hcl.Range { return r.DefRange })
 	if len(r.Stacks) == 0 {

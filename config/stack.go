@@ -20,15 +20,21 @@ var reservedEnv = []string{"PORT", "INSTANCE", "SLOT", "SERVICE", "VAR_DIR", "RE
 
 func (c *checker) stack(r *rawStack) Stack {
 	st := Stack{
-		Dir:   c.dir,
-		Ready: Ready{Path: defaultReadyPath, Timeout: defaultReadyTimeout},
+		Dir:       c.dir,
+		Ready:     Ready{Path: defaultReadyPath, Timeout: defaultReadyTimeout},
+		Grace:     defaultGrace,
+		CrashLoop: CrashLoop{MaxExits: defaultCrashMaxExits, Within: defaultCrashWithin},
+		Log:       LogRotation{MaxSize: defaultLogMaxSize, Keep: defaultLogKeep},
 	}
 
 	dir, dirState := c.path(r.Dir, c.dir)
 	if dirState != invalid {
 		st.Dir = dir
 		// The directory may be created by a build step before the stack
-		// starts, so its absence is worth a warning, not a refusal.
+		// starts, so its absence is worth a warning, not a refusal. (With
+		// releases the command runs inside the unpacked release and dir is
+		// unused, but the config cannot tell which mode the controller
+		// will use.)
 		blame := r.DefRange
 		if dirState == valid {
 			blame = r.Dir.Range()
@@ -70,6 +76,13 @@ func (c *checker) stack(r *rawStack) Stack {
 			st.Ready = ready
 		}
 	}
+
+	st.Templates = c.templates(r.Templates)
+	if d, s := c.duration(r.Grace, defaultGrace); s != invalid {
+		st.Grace = d
+	}
+	st.CrashLoop = c.crashLoop(r.CrashLoops)
+	st.Log = c.logRotation(r.Logs)
 	return st
 }
 

@@ -28,11 +28,7 @@ type wantDiag struct {
 
 func TestParse_ReportsEveryBadConfigAtTheOffendingExpression(t *testing.T) {
 	long := strings.Repeat("x", 120)
-	cases := []struct {
-		name string
-		src  string
-		want []wantDiag
-	}{
+	cases := []diagCase{
 		{
 			name: "unknown attribute",
 			src:  "controller {\n  bogus = 1\n}\n" + okService,
@@ -527,6 +523,20 @@ service "api" {
 			},
 		},
 	}
+	runDiagCases(t, cases)
+}
+
+// diagCase is a configuration that must fail with exactly the errors in want.
+type diagCase struct {
+	name string
+	src  string
+	want []wantDiag
+}
+
+// runDiagCases parses each case's source in a subtest and checks that it
+// fails with exactly the expected errors, each at its line and column.
+func runDiagCases(t *testing.T, cases []diagCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			filename := filepath.Join(shortTempDir(t), "deploy.hcl")
