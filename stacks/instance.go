@@ -11,14 +11,17 @@ import (
 // exits, and stops it or lets go of it on request. Its methods are safe for
 // concurrent use.
 type Instance struct {
-	spec    InstanceSpec
-	onStart func(ProcessID)
-	log     *slog.Logger
+	spec      InstanceSpec
+	onStart   func(ProcessID)
+	log       *slog.Logger
+	crashLoop CrashLoopPolicy
+	logPolicy LogPolicy
 
 	quit     chan struct{} // closed by Stop or Detach: supervision ends
 	quitOnce sync.Once
 	done     chan struct{} // closed when the supervising goroutine has returned
 	stopMu   sync.Mutex    // one Stop at a time terminates the process
+	failed   chan struct{} // closed when supervision gave up on a crash loop
 
 	mu       sync.Mutex
 	cur      proc // zero while between restarts or after Stop
@@ -26,6 +29,8 @@ type Instance struct {
 	restarts int
 	lastExit string
 	adopted  bool
+	// failReason says why supervision gave up; set before failed is closed.
+	failReason string
 }
 
 // Status is a snapshot of an Instance for status output.
@@ -36,6 +41,11 @@ type Status struct {
 	Restarts int       `json:"restarts"`            // restarts after exits since Start or Adopt
 	LastExit string    `json:"last_exit,omitempty"` // e.g. "exit status 1" / "signal: killed"
 	Adopted  bool      `json:"adopted"`             // the current process was adopted, not started by this Instance
+	// Failed says supervision gave up on a crash loop: nothing runs and
+	// nothing will be restarted; FailReason says why, e.g. "crash loop:
+	// exited 5 times in 12s; last: exit status 3".
+	Failed     bool   `json:"failed"`
+	FailReason string `json:"fail_reason,omitempty"`
 }
 
 func newInstance(spec InstanceSpec, opts Options) *Instance {
@@ -48,8 +58,11 @@ func newInstance(spec InstanceSpec, opts Options) *Instance {
 		onStart: opts.OnStart,
 		log: logger.With("service", spec.Service, "slot", spec.Slot,
 			"instance", spec.Index, "release", spec.Release),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
+		crashLoop: opts.CrashLoop.withDefaults(),
+		logPolicy: opts.Log.withDefaults(),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
+		failed:    make(chan struct{}),
 	}
 }
 
@@ -106,6 +119,9 @@ func (i *Instance) Status() Status {
 		Restarts: i.restarts,
 		LastExit: i.lastExit,
 		Adopted:  i.adopted,
+		// failReason is set once and only ever on failure.
+		Failed:     i.failReason != "",
+		FailReason: i.failReason,
 	}
 	if s.Running {
 		s.Since = i.since

@@ -16,16 +16,16 @@ const (
 // LastLogLines returns the last n lines of the instance's log file, oldest
 // first; nil when the file cannot be read. Only the end of the file is read.
 func (i *Instance) LastLogLines(n int) []string {
-	lines, err := tailLines(i.spec.LogPath, n)
+	lines, err := TailLog(i.spec.LogPath, n)
 	if err != nil {
 		return nil
 	}
 	return lines
 }
 
-// tailLines reads backwards from the end of the file at path until it holds n
+// TailLog reads backwards from the end of the file at path until it holds n
 // complete lines, the start of the file, or maxTailBytes.
-func tailLines(path string, n int) ([]string, error) {
+func TailLog(path string, n int) ([]string, error) {
 	if n <= 0 {
 		return nil, nil
 	}

@@ -36,7 +36,7 @@ func TestTailLines_ReadsTheLastLinesFromTheEnd(t *testing.T) {
 		if tc.content != b.String() {
 			path = writeFile(t, tc.content)
 		}
-		got, err := tailLines(path, tc.n)
+		got, err := TailLog(path, tc.n)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -49,7 +49,7 @@ func TestTailLines_ReadsTheLastLinesFromTheEnd(t *testing.T) {
 
 func TestTailLines_StopsReadingAtTheCap(t *testing.T) {
 	huge := strings.Repeat("y", 3*maxTailBytes) + "\nlast\n"
-	got, err := tailLines(writeFile(t, huge), 5)
+	got, err := TailLog(writeFile(t, huge), 5)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestTailLines_StopsReadingAtTheCap(t *testing.T) {
 }
 
 func TestTailLines_MissingFileIsAnError(t *testing.T) {
-	if _, err := tailLines(filepath.Join(t.TempDir(), "nope.log"), 3); err == nil {
+	if _, err := TailLog(filepath.Join(t.TempDir(), "nope.log"), 3); err == nil {
 		t.Error("no error for a missing file")
 	}
 }

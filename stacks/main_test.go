@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -56,6 +57,9 @@ func runChild() {
 	if os.Getenv("CHILD_GRANDCHILD") != "" {
 		spawnGrandchild()
 	}
+	if os.Getenv("CHILD_SPAM") != "" {
+		go spam()
+	}
 	if d := os.Getenv("CHILD_EXIT_AFTER"); d != "" {
 		dur, err := time.ParseDuration(d)
 		if err != nil || dur <= 0 {
@@ -73,6 +77,20 @@ func runChild() {
 	fmt.Println(http.Serve(ln, mux))
 	os.Exit(5)
 }
+
+// spam writes numbered lines of spamLineLen bytes, each in one write, as fast
+// as a chatty application server would, to fill the log file.
+func spam() {
+	pad := strings.Repeat("x", spamLineLen-len("spam 00000000 \n"))
+	for n := 0; ; n++ {
+		fmt.Printf("spam %08d %s\n", n, pad)
+		if n%20 == 19 {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+const spamLineLen = 100
 
 // spawnGrandchild starts a sleeping copy of itself in the same process group
 // and records its PID in $VAR_DIR/grandchild.pid.

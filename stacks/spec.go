@@ -1,6 +1,8 @@
 // Package stacks runs the instance processes of a slot's stack and keeps them
 // running: each instance in its own process group, restarted with backoff when
-// it exits, and re-adopted by a controller that restarts while it runs.
+// it exits (until a crash loop fails it), its log file rotated by size, and
+// re-adopted by a controller that restarts while it runs. It also renders the
+// stack's configuration templates for each instance.
 package stacks
 
 import (
@@ -25,6 +27,11 @@ const (
 	backoffMultiplier = 2
 	backoffJitter     = 0.2
 	stableUptime      = 10 * time.Second // a process up this long was healthy: its exit resets the backoff
+	crashLoopExits    = 5                // default CrashLoopPolicy.MaxExits
+	crashLoopWithin   = 60 * time.Second // default CrashLoopPolicy.Within
+	logMaxSize        = 10 << 20         // default LogPolicy.MaxSize
+	logKeep           = 3                // default LogPolicy.Keep
+	logCheckInterval  = time.Second      // how often the log file's size is checked
 	probeTimeout      = time.Second
 	probeInterval     = 100 * time.Millisecond
 	dirMode           = 0o750
@@ -65,6 +72,12 @@ type Options struct {
 	// It must not call Stop or Detach on the same Instance (they wait for the
 	// supervising goroutine, which is busy calling it).
 	OnStart func(ProcessID)
+	// CrashLoop says when an instance that keeps exiting is given up on; the
+	// zero value means 5 exits within 60s.
+	CrashLoop CrashLoopPolicy
+	// Log says when the instance's log file is rotated and how many rotated
+	// copies are kept; the zero value means over 10 MiB, 3 copies.
+	Log LogPolicy
 }
 
 // name is how errors and logs refer to the instance: service/slot#index.

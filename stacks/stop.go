@@ -11,8 +11,8 @@ import (
 // group, waits up to grace, then sends SIGKILL to the group. It returns when
 // the process and the rest of its group are gone, or with an error when ctx
 // ends first (supervision stays ended; Stop may be called again). It works for
-// adopted processes and after Detach too; with no process running it only
-// ends supervision.
+// adopted processes and after Detach too; with no process running (a failed
+// instance, say) it only ends supervision and returns at once.
 func (i *Instance) Stop(ctx context.Context, grace time.Duration) error {
 	i.stopMu.Lock()
 	defer i.stopMu.Unlock()

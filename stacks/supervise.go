@@ -36,13 +36,20 @@ func restartDelay(b *backoff.ExponentialBackOff, uptime time.Duration) time.Dura
 	return b.NextBackOff()
 }
 
-// supervise restarts the process each time it exits, until Stop or Detach.
+// supervise restarts the process each time it exits, until Stop or Detach,
+// or until it exited too often (a crash loop) and the instance is failed.
 func (i *Instance) supervise() {
 	defer close(i.done)
 	b := newBackOff()
+	exits := &exitWindow{policy: i.crashLoop}
+	rot := &logRotator{path: i.spec.LogPath, policy: i.logPolicy}
 	for {
-		ex, ok := i.watch()
+		ex, ok := i.watch(rot)
 		if !ok {
+			return
+		}
+		if reason, loop := exits.add(time.Now(), ex.status); loop {
+			i.fail(ex, reason)
 			return
 		}
 		delay := restartDelay(b, ex.uptime)
@@ -56,6 +63,14 @@ func (i *Instance) supervise() {
 			if err == nil {
 				break
 			}
+			// A start that fails (the command vanished with a broken
+			// release, say) counts like an exit: retrying it forever would
+			// hide it just the same.
+			status := "restart failed: " + err.Error()
+			if reason, loop := exits.add(time.Now(), status); loop {
+				i.fail(exit{status: status}, reason)
+				return
+			}
 			delay = b.NextBackOff()
 			i.log.Error("instance restart failed", "err", err, "retry_in", delay)
 		}
@@ -63,18 +78,24 @@ func (i *Instance) supervise() {
 }
 
 // watch polls the current process until it ends (true) or supervision ends
-// (false). Polling rather than Wait works the same for adopted processes,
-// which are not our children, and leaves no goroutine blocked after Detach.
-func (i *Instance) watch() (exit, bool) {
+// (false), and meanwhile keeps its log file under the size limit. Polling
+// rather than Wait works the same for adopted processes, which are not our
+// children, and leaves no goroutine blocked after Detach.
+func (i *Instance) watch(rot *logRotator) (exit, bool) {
 	i.mu.Lock()
 	p, since := i.cur, i.since
 	i.mu.Unlock()
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
+	logTick := time.NewTicker(logCheckInterval)
+	defer logTick.Stop()
 	for {
 		select {
 		case <-i.quit:
 			return exit{}, false
+		case <-logTick.C:
+			rot.check(i.log)
+			continue
 		case <-t.C:
 		}
 		status, ended := p.ended()
