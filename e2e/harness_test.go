@@ -36,6 +36,8 @@ type siteOptions struct {
 	command   string // HCL list; default runs the demo app
 	drain     string
 	ready     string // ready timeout; default 20s
+	stack     string // more HCL inside the stack block
+	control   string // more HCL inside the controller block
 }
 
 // newSite writes a configuration with free loopback ports for one service
@@ -58,7 +60,10 @@ func newSite(t *testing.T, o siteOptions) *site {
 	proxyPort := freePorts(t, 1)
 	blue, green := freePorts(t, o.instances), freePorts(t, o.instances)
 	cfg := fmt.Sprintf(`
-controller { state_dir = "state" }
+controller {
+  state_dir = "state"
+  %s
+}
 proxy { listen = ["127.0.0.1:%d"] }
 service "demo" {
   hosts         = ["demo.test"]
@@ -69,13 +74,14 @@ service "demo" {
   slot "green" { base_port = %d }
   stack {
     command = %s
+    %s
     ready {
       path    = "/healthz"
       timeout = %q
     }
   }
 }
-`, proxyPort, o.instances, o.drain, blue, green, o.command, o.ready)
+`, o.control, proxyPort, o.instances, o.drain, blue, green, o.command, o.stack, o.ready)
 	s := &site{t: t, dir: dir, config: filepath.Join(dir, "deploy.hcl"), proxyURL: fmt.Sprintf("http://127.0.0.1:%d", proxyPort)}
 	if err := os.WriteFile(s.config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -175,6 +181,25 @@ type serviceStatus struct {
 			PID int `json:"pid"`
 		} `json:"instances"`
 	} `json:"slots"`
+}
+
+// instancePort returns the port of the first instance of a slot.
+func (s *site) instancePort(slot string) int {
+	s.t.Helper()
+	var st []struct {
+		Slots []struct {
+			Slot  string `json:"slot"`
+			Ports []int  `json:"ports"`
+		} `json:"slots"`
+	}
+	json.Unmarshal([]byte(s.must("status", "demo", "--json")), &st)
+	for _, sl := range st[0].Slots {
+		if sl.Slot == slot {
+			return sl.Ports[0]
+		}
+	}
+	s.t.Fatalf("no slot %s", slot)
+	return 0
 }
 
 // pids returns the instance PIDs of a slot from status.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -69,6 +70,29 @@ func TestServe_Kill9DuringSwitchesNeverCorruptsState(t *testing.T) {
 	s := newSite(t, siteOptions{instances: 1})
 	s.liveOn("blue")
 	s.must("up", "demo", "--slot", "green")
+	before := s.status()
+
+	// Visitors of the instances' own ports never notice the controller's
+	// deaths: the instances run in their own process groups.
+	port := s.instancePort("blue")
+	stop := make(chan struct{})
+	direct := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				direct <- nil
+				return
+			default:
+			}
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+			if err != nil {
+				direct <- err
+				return
+			}
+			resp.Body.Close()
+		}
+	}()
 
 	for i := range 8 {
 		target := []string{"green", "blue"}[i%2]
@@ -106,6 +130,16 @@ func TestServe_Kill9DuringSwitchesNeverCorruptsState(t *testing.T) {
 		if slot, err := s.get(http.DefaultClient, "/"); err != nil || slot != live {
 			t.Fatalf("kill %d: restarted controller serves %q (%v), state says %q", i, slot, err, live)
 		}
+		after := s.status()
+		for _, slot := range []string{"blue", "green"} {
+			if !slices.Equal(before.pids(slot), after.pids(slot)) {
+				t.Fatalf("kill %d: %s instances were restarted (%v -> %v) instead of adopted", i, slot, before.pids(slot), after.pids(slot))
+			}
+		}
+	}
+	close(stop)
+	if err := <-direct; err != nil {
+		t.Fatalf("a request straight to an instance failed while the controller was killed: %v", err)
 	}
 }
 

@@ -30,6 +30,11 @@ func NewAPI(c *Controller) *API {
 	a.mux.HandleFunc("POST /v1/services/{service}/down", mutation(a, c.Down))
 	a.mux.HandleFunc("POST /v1/services/{service}/switch", mutation(a, c.Switch))
 	a.mux.HandleFunc("POST /v1/services/{service}/rollback", mutation(a, c.Rollback))
+	a.mux.HandleFunc("GET /v1/services/{service}/logs", a.logs)
+	a.mux.HandleFunc("GET /v1/services/{service}/export", a.export)
+	a.mux.HandleFunc("GET /v1/releases", a.releasesList)
+	a.mux.HandleFunc("POST /v1/releases", mutation(a, c.BuildRelease))
+	a.mux.HandleFunc("DELETE /v1/releases/{id}", a.releaseRemove)
 	return a
 }
 
@@ -37,6 +42,16 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTT
 
 func (a *API) status(w http.ResponseWriter, r *http.Request) {
 	res, err := a.c.Status(r.URL.Query().Get("service"))
+	a.reply(w, res, err)
+}
+
+func (a *API) releasesList(w http.ResponseWriter, r *http.Request) {
+	res, err := a.c.Releases()
+	a.reply(w, res, err)
+}
+
+func (a *API) releaseRemove(w http.ResponseWriter, r *http.Request) {
+	res, err := a.c.RemoveRelease(r.Context(), RemoveReleaseRequest{ID: r.PathValue("id"), Actor: actor(r.Context())})
 	a.reply(w, res, err)
 }
 
@@ -75,7 +90,12 @@ func mutation[Req any, PReq interface {
 			return
 		}
 		PReq(&req).setCaller(r.PathValue("service"), actor(r.Context()))
-		res, err := op(context.WithoutCancel(r.Context()), req)
+		ctx := context.WithoutCancel(r.Context())
+		if r.Header.Get("Accept") == ndjson {
+			a.streamReply(w, ctx, func(ctx context.Context) (any, error) { return op(ctx, req) })
+			return
+		}
+		res, err := op(ctx, req)
 		a.reply(w, res, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"deploy/config"
 	"deploy/proxy"
+	"deploy/stacks/release"
 	"deploy/state"
 )
 
@@ -39,8 +40,12 @@ service "demo" {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	releases, err := release.OpenStore(filepath.Join(dir, "releases"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c := New(cfg, store, proxy.New(proxy.Options{Logger: log}), log)
+	c := New(cfg, store, releases, proxy.New(proxy.Options{Logger: log}), log)
 	if err := c.Restore(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package orchestrator
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,8 +24,9 @@ var ErrNoController = errors.New("no deploy controller is running")
 
 // Client talks to a controller over its control socket.
 type Client struct {
-	socket string
-	http   *http.Client
+	socket   string
+	http     *http.Client
+	progress func(Progress)
 }
 
 // NewClient returns a client of the controller listening on socket.
@@ -37,30 +40,46 @@ func NewClient(socket string) *Client {
 	return &Client{socket: socket, http: &http.Client{Transport: tr}}
 }
 
+// OnProgress sets a listener for the progress of long operations (build,
+// unpack); the client then asks for streamed replies.
+func (c *Client) OnProgress(fn func(Progress)) { c.progress = fn }
+
 // Up starts a slot.
 func (c *Client) Up(ctx context.Context, req UpRequest) (*UpResult, error) {
-	return post[UpResult](ctx, c, req.Service, "up", req)
+	return post[UpResult](ctx, c, serviceOp(req.Service, "up"), req)
 }
 
 // Down stops a slot.
 func (c *Client) Down(ctx context.Context, req DownRequest) (*DownResult, error) {
-	return post[DownResult](ctx, c, req.Service, "down", req)
+	return post[DownResult](ctx, c, serviceOp(req.Service, "down"), req)
 }
 
 // Switch routes a service to a slot.
 func (c *Client) Switch(ctx context.Context, req SwitchRequest) (*SwitchResult, error) {
-	return post[SwitchResult](ctx, c, req.Service, "switch", req)
+	return post[SwitchResult](ctx, c, serviceOp(req.Service, "switch"), req)
 }
 
 // Rollback switches a service back to its previous slot.
 func (c *Client) Rollback(ctx context.Context, req RollbackRequest) (*SwitchResult, error) {
-	return post[SwitchResult](ctx, c, req.Service, "rollback", req)
+	return post[SwitchResult](ctx, c, serviceOp(req.Service, "rollback"), req)
 }
 
-// post sends one mutating operation on a service.
-func post[Res any](ctx context.Context, c *Client, service, op string, req any) (*Res, error) {
-	var res Res
-	if err := c.call(ctx, http.MethodPost, "/v1/services/"+url.PathEscape(service)+"/"+op, req, &res); err != nil {
+// BuildRelease builds a directory (or imports an exported archive) into a
+// release.
+func (c *Client) BuildRelease(ctx context.Context, req BuildRequest) (*ReleaseInfo, error) {
+	return post[ReleaseInfo](ctx, c, "/v1/releases", req)
+}
+
+// Releases lists the releases.
+func (c *Client) Releases(ctx context.Context) ([]ReleaseInfo, error) {
+	var res []ReleaseInfo
+	return res, c.call(ctx, http.MethodGet, "/v1/releases", nil, &res)
+}
+
+// RemoveRelease deletes a release no slot uses.
+func (c *Client) RemoveRelease(ctx context.Context, id string) (*ReleaseInfo, error) {
+	var res ReleaseInfo
+	if err := c.call(ctx, http.MethodDelete, "/v1/releases/"+url.PathEscape(id), nil, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -79,40 +98,136 @@ func (c *Client) History(ctx context.Context, service string, limit int) ([]stat
 	return res, c.call(ctx, http.MethodGet, path, nil, &res)
 }
 
-func (c *Client) call(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
+// Logs copies the end of a slot's instance logs to w (instance 0: every
+// instance), and with follow keeps copying until ctx ends.
+func (c *Client) Logs(ctx context.Context, service, slot string, instance, lines int, follow bool, w io.Writer) error {
+	q := url.Values{"slot": {slot}, "instance": {strconv.Itoa(instance)}, "lines": {strconv.Itoa(lines)}}
+	if follow {
+		q.Set("follow", "1")
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://deploy"+path, rd)
+	resp, err := c.send(ctx, http.MethodGet, "/v1/services/"+url.PathEscape(service)+"/logs?"+q.Encode(), nil)
 	if err != nil {
 		return err
 	}
-	resp, err := c.http.Do(req)
+	defer resp.Body.Close()
+	if _, err := io.Copy(w, resp.Body); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("read logs: %w", err)
+	}
+	return nil
+}
+
+// Export writes a running slot's stack as a release archive to w and returns
+// its sha256, checked against the controller's.
+func (c *Client) Export(ctx context.Context, service, slot string, w io.Writer) (string, error) {
+	path := "/v1/services/" + url.PathEscape(service) + "/export?slot=" + url.QueryEscape(slot)
+	resp, err := c.send(ctx, http.MethodGet, path, nil)
 	if err != nil {
-		if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("%w on %s; start it with: deploy serve --config FILE", ErrNoController, c.socket)
-		}
-		return fmt.Errorf("control socket %s: %w", c.socket, err)
+		return "", err
 	}
 	defer resp.Body.Close()
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(w, h), resp.Body); err != nil {
+		return "", fmt.Errorf("read export: %w", err)
+	}
+	got, want := hex.EncodeToString(h.Sum(nil)), resp.Trailer.Get(ChecksumTrailer)
+	if want == "" {
+		return "", errors.New("the controller did not finish the export; see its log")
+	}
+	if got != want {
+		return "", fmt.Errorf("export arrived damaged: sha256 %s, controller wrote %s", got, want)
+	}
+	return got, nil
+}
+
+func serviceOp(service, op string) string {
+	return "/v1/services/" + url.PathEscape(service) + "/" + op
+}
+
+// post sends one mutating operation.
+func post[Res any](ctx context.Context, c *Client, path string, req any) (*Res, error) {
+	var res Res
+	if err := c.call(ctx, http.MethodPost, path, req, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// call sends a request and decodes its JSON (or streamed) reply into out.
+func (c *Client) call(ctx context.Context, method, path string, body, out any) error {
+	resp, err := c.send(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") == ndjson {
+		return c.readStream(resp.Body, out)
+	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return fmt.Errorf("read controller reply: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		e := &Error{}
-		if json.Unmarshal(b, e) != nil || e.Message == "" {
-			return fmt.Errorf("controller answered %s: %s", resp.Status, bytes.TrimSpace(b))
-		}
-		return e
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("decode controller reply: %w", err)
 	}
 	return nil
+}
+
+// send sends a request and turns a refused connection or an error reply
+// into an error the user can act on.
+func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://deploy"+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if c.progress != nil && method == http.MethodPost {
+		req.Header.Set("Accept", ndjson)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%w on %s; start it with: deploy serve --config FILE", ErrNoController, c.socket)
+		}
+		return nil, fmt.Errorf("control socket %s: %w", c.socket, err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	e := &Error{}
+	if json.Unmarshal(b, e) != nil || e.Message == "" {
+		return nil, fmt.Errorf("controller answered %s: %s", resp.Status, bytes.TrimSpace(b))
+	}
+	return nil, e
+}
+
+// readStream hands progress events to the listener and decodes the final
+// result or error.
+func (c *Client) readStream(r io.Reader, out any) error {
+	dec := json.NewDecoder(r)
+	for {
+		var ev StreamEvent
+		if err := dec.Decode(&ev); err != nil {
+			return fmt.Errorf("read controller stream: %w", err)
+		}
+		switch {
+		case ev.Progress != nil && c.progress != nil:
+			c.progress(*ev.Progress)
+		case ev.Error != nil:
+			return ev.Error
+		case ev.Result != nil:
+			if err := json.Unmarshal(ev.Result, out); err != nil {
+				return fmt.Errorf("decode controller reply: %w", err)
+			}
+			return nil
+		}
+	}
 }

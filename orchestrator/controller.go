@@ -7,24 +7,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
 	"deploy/config"
 	"deploy/proxy"
 	"deploy/stacks"
+	"deploy/stacks/release"
 	"deploy/state"
 )
 
 // Controller owns the services' slots, the proxy's routing and the state.
 type Controller struct {
-	cfg   *config.Config
-	store state.Store
-	proxy *proxy.Proxy
-	log   *slog.Logger
+	cfg      *config.Config
+	store    state.Store
+	releases *release.Store
+	proxy    *proxy.Proxy
+	log      *slog.Logger
 
 	services map[string]*service
 
@@ -60,8 +60,8 @@ func (s *service) setRun(slot string, r *slotRun) {
 }
 
 // New returns a controller for the configuration. Nothing runs until Restore.
-func New(cfg *config.Config, store state.Store, p *proxy.Proxy, log *slog.Logger) *Controller {
-	c := &Controller{cfg: cfg, store: store, proxy: p, log: log, services: map[string]*service{}}
+func New(cfg *config.Config, store state.Store, releases *release.Store, p *proxy.Proxy, log *slog.Logger) *Controller {
+	c := &Controller{cfg: cfg, store: store, releases: releases, proxy: p, log: log, services: map[string]*service{}}
 	var routes []proxy.Service
 	for _, sc := range cfg.Services {
 		c.services[sc.Name] = &service{cfg: sc, slots: map[string]*slotRun{}}
@@ -131,33 +131,12 @@ func cloneSnapshot(s *state.Snapshot) *state.Snapshot {
 	return &out
 }
 
-// instanceSpec is how instance n (1-based) of a slot runs.
-func (c *Controller) instanceSpec(sc *config.Service, slot config.Slot, n int) stacks.InstanceSpec {
-	base := filepath.Join(c.cfg.Controller.StateDir, "services", sc.Name, slot.Name)
-	idx := strconv.Itoa(n)
-	return stacks.InstanceSpec{
-		Service: sc.Name,
-		Slot:    slot.Name,
-		Index:   n,
-		Port:    slot.Port(n),
-		Dir:     sc.Stack.Dir,
-		Command: sc.Stack.Command,
-		Env:     sc.Stack.Env,
-		Release: workdirRelease,
-		VarDir:  filepath.Join(base, "var", idx),
-		LogPath: filepath.Join(base, "log", "instance-"+idx+".log"),
-	}
-}
-
-// workdirRelease names what a slot runs when it runs the configured stack
-// directory as it is, rather than an immutable release.
-const workdirRelease = "workdir"
-
 // onStart records a new process of an instance, so that a restarted
 // controller can adopt it. Supervision ends before a slot is replaced, so a
 // late restart can never record over a successor.
 func (c *Controller) onStart(s *service, slot string, index int) func(stacks.ProcessID) {
 	return func(id stacks.ProcessID) {
+		c.writePIDFile(s.cfg.Name, slot, index, id)
 		err := c.update(func(snap *state.Snapshot) {
 			st := snap.Service(s.cfg.Name).Slots[slot]
 			if st == nil {

@@ -60,13 +60,13 @@ func (c *Controller) restoreSlot(ctx context.Context, s *service, slot config.Sl
 	for _, in := range rec.Instances {
 		known[in.Index] = in
 	}
+	place := c.placeOf(s.cfg, slot.Name, rec)
 	var instances []*stacks.Instance
 	for n := 1; n <= s.cfg.Instances; n++ {
-		spec := c.instanceSpec(s.cfg, slot, n)
-		opts := stacks.Options{Logger: c.log, OnStart: c.onStart(s, slot.Name, n)}
-		in, err := c.adoptOrStart(spec, known[n], opts)
+		spec := c.instanceSpec(s.cfg, slot, n, place)
+		in, err := c.adoptOrStart(spec, known[n], c.instanceOptions(s, slot.Name, n))
 		if err != nil {
-			newSlotRun(slot.Name, s.cfg.Stack.Ready.Path, instances).stop(ctx)
+			c.newSlotRun(s, slot.Name, instances).stop(ctx)
 			return err
 		}
 		instances = append(instances, in)
@@ -81,7 +81,7 @@ func (c *Controller) restoreSlot(ctx context.Context, s *service, slot config.Sl
 	}); err != nil {
 		return err
 	}
-	run := newSlotRun(slot.Name, s.cfg.Stack.Ready.Path, instances)
+	run := c.newSlotRun(s, slot.Name, instances)
 	rctx, cancel := context.WithTimeout(ctx, s.cfg.Stack.Ready.Timeout)
 	defer cancel()
 	if err := run.waitReady(rctx); err != nil {
@@ -91,6 +91,7 @@ func (c *Controller) restoreSlot(ctx context.Context, s *service, slot config.Sl
 	}
 	s.setRun(slot.Name, run)
 	run.startProbing()
+	go c.watchFailures(s, run)
 	return nil
 }
 

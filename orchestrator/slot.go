@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,7 +16,6 @@ import (
 const (
 	healthInterval = 2 * time.Second
 	probeTimeout   = time.Second
-	stopGrace      = 10 * time.Second
 )
 
 // slotRun is a running slot: its supervised instances and what the last
@@ -23,10 +23,14 @@ const (
 type slotRun struct {
 	name      string
 	readyPath string
+	grace     time.Duration
 	startedAt time.Time
 	instances []*stacks.Instance
 	health    []atomic.Pointer[probeResult]
 	stopProbe context.CancelFunc
+	// quit closes when the slot's supervision ends (stop or detach).
+	quit     chan struct{}
+	quitOnce sync.Once
 }
 
 type probeResult struct {
@@ -35,14 +39,51 @@ type probeResult struct {
 	at  time.Time
 }
 
-func newSlotRun(name, readyPath string, instances []*stacks.Instance) *slotRun {
+func newSlotRun(name, readyPath string, grace time.Duration, instances []*stacks.Instance) *slotRun {
 	return &slotRun{
 		name:      name,
 		readyPath: readyPath,
+		grace:     grace,
 		startedAt: time.Now(),
 		instances: instances,
 		health:    make([]atomic.Pointer[probeResult], len(instances)),
+		quit:      make(chan struct{}),
 	}
+}
+
+func (r *slotRun) end() { r.quitOnce.Do(func() { close(r.quit) }) }
+
+// anyFailed closes when the first instance is given up on (crash loop). Its
+// watchers end with the slot's supervision.
+func (r *slotRun) anyFailed() <-chan struct{} {
+	ch := make(chan struct{})
+	var once sync.Once
+	for _, in := range r.instances {
+		go func() {
+			select {
+			case <-in.Failed():
+				once.Do(func() { close(ch) })
+			case <-r.quit:
+			}
+		}()
+	}
+	return ch
+}
+
+// failure explains the first failed instance, with the end of its log.
+func (r *slotRun) failure() string {
+	for _, in := range r.instances {
+		st := in.Status()
+		if !st.Failed {
+			continue
+		}
+		msg := fmt.Sprintf("instance %d: %s", in.Spec().Index, st.FailReason)
+		if lines := in.LastLogLines(logLinesOnFailure); len(lines) > 0 {
+			msg += "\nlast lines of " + in.Spec().LogPath + ":\n  " + strings.Join(lines, "\n  ")
+		}
+		return msg
+	}
+	return ""
 }
 
 // addrs are the loopback addresses the proxy sends the slot's requests to.
@@ -134,10 +175,11 @@ func (r *slotRun) stop(ctx context.Context) error {
 	if r.stopProbe != nil {
 		r.stopProbe()
 	}
+	r.end()
 	var wg sync.WaitGroup
 	errs := make([]error, len(r.instances))
 	for i, in := range r.instances {
-		wg.Go(func() { errs[i] = in.Stop(ctx, stopGrace) })
+		wg.Go(func() { errs[i] = in.Stop(ctx, r.grace) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -150,6 +192,7 @@ func (r *slotRun) stop(ctx context.Context) error {
 
 // detach leaves the processes running for the next controller to adopt.
 func (r *slotRun) detach() {
+	r.end()
 	if r.stopProbe != nil {
 		r.stopProbe()
 	}

@@ -88,6 +88,9 @@ func (c *Controller) switchTo(ctx context.Context, op string, req SwitchRequest)
 		return nil, err
 	}
 	entry.From = res.From
+	if !res.Unchanged {
+		c.pruneReleases()
+	}
 	if drain != nil {
 		dctx, cancel := context.WithTimeout(ctx, s.cfg.DrainTimeout)
 		defer cancel()

@@ -21,6 +21,9 @@ const logLinesOnFailure = 10
 type UpRequest struct {
 	Service string `json:"-"`
 	Slot    string `json:"slot"`
+	// Release names a built release to unpack into a fresh stack directory;
+	// empty runs the configured stack directory as it is.
+	Release string `json:"release,omitempty"`
 	Actor   string `json:"-"`
 }
 
@@ -29,6 +32,7 @@ type UpResult struct {
 	Service   string `json:"service"`
 	Slot      string `json:"slot"`
 	Release   string `json:"release"`
+	StackDir  string `json:"stack_dir"`
 	Ports     []int  `json:"ports"`
 	Restarted bool   `json:"restarted"`
 	TookMS    int64  `json:"took_ms"`
@@ -39,7 +43,7 @@ type UpResult struct {
 func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err error) {
 	started := time.Now()
 	defer func() {
-		c.record(state.Entry{Actor: req.Actor, Op: "up", Service: req.Service, Slot: req.Slot}, started, err)
+		c.record(state.Entry{Actor: req.Actor, Op: "up", Service: req.Service, Slot: req.Slot, To: req.Release}, started, err)
 	}()
 	s, err := c.service(req.Service)
 	if err != nil {
@@ -70,11 +74,23 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 		return nil, errorf(KindRefused, "stop whatever holds the port, or give the slot another base_port", "cannot start %s slot %s: %v", s.cfg.Name, slot.Name, err)
 	}
 
-	if _, err := c.startSlot(ctx, s, slot); err != nil {
+	st := stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease}
+	if req.Release != "" {
+		dir, err := c.unpack(ctx, s.cfg.Name, slot.Name, req.Release)
+		if err != nil {
+			return nil, err
+		}
+		st = stackPlace{dir: dir, release: req.Release}
+	}
+	if err := c.render(s, slot, st); err != nil {
 		return nil, err
 	}
+	if _, err := c.startSlot(ctx, s, slot, st); err != nil {
+		return nil, err
+	}
+	c.retireStackDirs(s.cfg.Name, slot.Name, st.release)
 	return &UpResult{
-		Service: s.cfg.Name, Slot: slot.Name, Release: workdirRelease,
+		Service: s.cfg.Name, Slot: slot.Name, Release: st.release, StackDir: st.dir,
 		Ports: slot.Ports(s.cfg.Instances), Restarted: restarted,
 		TookMS: time.Since(started).Milliseconds(),
 	}, nil
@@ -82,34 +98,44 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 
 // startSlot starts every instance, waits until all are ready, and records the
 // slot as running; on failure nothing of the slot is left running.
-func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot) (*slotRun, error) {
+func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot, st stackPlace) (*slotRun, error) {
 	name := s.cfg.Name
 	err := c.update(func(snap *state.Snapshot) {
-		st := &state.Slot{Status: state.SlotStarting, Release: workdirRelease, StartedAt: time.Now().UTC()}
+		rec := &state.Slot{Status: state.SlotStarting, Release: st.release, StartedAt: time.Now().UTC()}
 		for n := 1; n <= s.cfg.Instances; n++ {
-			st.Instances = append(st.Instances, state.Instance{Index: n, Port: slot.Port(n)})
+			rec.Instances = append(rec.Instances, state.Instance{Index: n, Port: slot.Port(n)})
 		}
-		snap.Service(name).Slots[slot.Name] = st
+		snap.Service(name).Slots[slot.Name] = rec
 	})
 	if err != nil {
 		return nil, err
 	}
 	var instances []*stacks.Instance
 	for n := 1; n <= s.cfg.Instances; n++ {
-		spec := c.instanceSpec(s.cfg, slot, n)
-		in, err := stacks.Start(spec, stacks.Options{Logger: c.log, OnStart: c.onStart(s, slot.Name, n)})
+		in, err := stacks.Start(c.instanceSpec(s.cfg, slot, n, st), c.instanceOptions(s, slot.Name, n))
 		if err != nil {
-			c.abandon(ctx, s, slot.Name, newSlotRun(slot.Name, s.cfg.Stack.Ready.Path, instances), err.Error())
+			c.abandon(ctx, s, slot.Name, c.newSlotRun(s, slot.Name, instances), err.Error())
 			return nil, errorf(KindFailed, "check the stack's command and dir in the config",
 				"start instance %d of %s slot %s: %v", n, name, slot.Name, err)
 		}
 		instances = append(instances, in)
 	}
-	run := newSlotRun(slot.Name, s.cfg.Stack.Ready.Path, instances)
+	run := c.newSlotRun(s, slot.Name, instances)
 
+	// A crash loop ends the wait at once instead of at the ready timeout.
 	rctx, cancel := context.WithTimeout(ctx, s.cfg.Stack.Ready.Timeout)
 	defer cancel()
+	go func() {
+		select {
+		case <-run.anyFailed():
+			cancel()
+		case <-rctx.Done():
+		}
+	}()
 	if err := run.waitReady(rctx); err != nil {
+		if failed := run.failure(); failed != "" {
+			err = errors.New(failed)
+		}
 		c.abandon(ctx, s, slot.Name, run, err.Error())
 		return nil, readyFailure(name, slot.Name, s.cfg.Stack.Ready.Timeout, err)
 	}
@@ -121,6 +147,7 @@ func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot
 	}
 	s.setRun(slot.Name, run)
 	run.startProbing()
+	go c.watchFailures(s, run)
 	return run, nil
 }
 
@@ -143,7 +170,7 @@ func (c *Controller) abandon(ctx context.Context, s *service, slot string, run *
 // readyFailure explains a slot that did not become ready, with the end of
 // the failing instance's log.
 func readyFailure(service, slot string, timeout time.Duration, err error) *Error {
-	msg := fmt.Sprintf("%s slot %s did not become ready within %s: %v", service, slot, timeout, err)
+	msg := fmt.Sprintf("%s slot %s did not become ready (ready timeout %s): %v", service, slot, timeout, err)
 	var re *readyError
 	if errors.As(err, &re) {
 		if lines := re.instance.LastLogLines(logLinesOnFailure); len(lines) > 0 {

@@ -79,18 +79,25 @@ Exit codes: 0 success, 1 operation refused or failed, 2 usage or configuration e
 	root.PersistentFlags().StringVar(&g.socket, "socket", "", "control socket of the controller (default: from the configuration)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newServeCmd(g), newValidateCmd(g), newUpCmd(g), newDownCmd(g),
-		newSwitchCmd(g), newRollbackCmd(g), newStatusCmd(g), newHistoryCmd(g))
+		newSwitchCmd(g), newRollbackCmd(g), newStatusCmd(g), newHistoryCmd(g),
+		newBuildCmd(g), newReleasesCmd(g), newLogsCmd(g), newExportCmd(g))
 	// cobra checks arguments and required flags just before RunE, so an
 	// error from before RunE started is always a usage error.
-	for _, c := range root.Commands() {
+	markStarted(root, g)
+	return root
+}
+
+// markStarted wraps every command's RunE, subcommands included.
+func markStarted(cmd *cobra.Command, g *globals) {
+	for _, c := range cmd.Commands() {
 		if run := c.RunE; run != nil {
 			c.RunE = func(cmd *cobra.Command, a []string) error {
 				g.started = true
 				return run(cmd, a)
 			}
 		}
+		markStarted(c, g)
 	}
-	return root
 }
 
 // jsonFlag adds --json to commands that can print machine-readable output.

@@ -17,6 +17,7 @@ import (
 
 	"deploy/orchestrator"
 	"deploy/proxy"
+	"deploy/stacks/release"
 	"deploy/state"
 )
 
@@ -91,8 +92,16 @@ func (s *serveCmd) run(ctx context.Context) error {
 	}
 	defer store.Close()
 
+	releases, err := release.OpenStore(cfg.Controller.ReleasesDir)
+	if err != nil {
+		return err
+	}
+	// The state lock is ours: nobody else is building or importing.
+	if err := releases.Sweep(); err != nil {
+		return err
+	}
 	p := proxy.New(proxy.Options{TrustedProxies: cfg.Proxy.TrustedProxies, Logger: log})
-	ctrl := orchestrator.New(cfg, store, p, log)
+	ctrl := orchestrator.New(cfg, store, releases, p, log)
 	// Listeners first: a port taken by someone else fails the start before
 	// anything is adopted or restarted.
 	var listeners []net.Listener

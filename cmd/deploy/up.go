@@ -10,8 +10,9 @@ import (
 )
 
 type upCmd struct {
-	g    *globals
-	slot string
+	g       *globals
+	slot    string
+	release string
 }
 
 func newUpCmd(g *globals) *cobra.Command {
@@ -20,18 +21,21 @@ func newUpCmd(g *globals) *cobra.Command {
 		Use:   "up SERVICE --slot SLOT",
 		Short: "Start a service's stack in a slot and wait until every instance is ready",
 		Long: `Start the service's stack in a slot that is not live: one process per instance on
-the slot's ports, each with its own var directory and log file. The command
+the slot's ports, each with its own var directory and log file. With --release
+the release is checked against its checksum and unpacked into a new stack
+directory of the slot, and the stack's templates are rendered per instance. The command
 returns when every instance answers the ready path, or fails with the failing
 instance's last log lines (and the slot is stopped again). A slot that already
 runs is restarted. The live slot is refused: switch away from it first.`,
-		Example: "  deploy up demo --slot green",
+		Example: "  deploy up demo --slot green\n  deploy up site --slot green --release 2026.11.22-1",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			c, err := g.client()
 			if err != nil {
 				return err
 			}
-			res, err := c.Up(cmd.Context(), orchestrator.UpRequest{Service: a[0], Slot: u.slot})
+			c.OnProgress(g.progress())
+			res, err := c.Up(cmd.Context(), orchestrator.UpRequest{Service: a[0], Slot: u.slot, Release: u.release})
 			if err != nil {
 				return err
 			}
@@ -49,6 +53,7 @@ runs is restarted. The live slot is refused: switch away from it first.`,
 		},
 	}
 	cmd.Flags().StringVar(&u.slot, "slot", "", "slot to start (required)")
+	cmd.Flags().StringVar(&u.release, "release", "", "release to unpack into a fresh stack directory (default: run the configured stack dir)")
 	cmd.MarkFlagRequired("slot")
 	jsonFlag(cmd, g)
 	return cmd
