@@ -25,6 +25,7 @@ test:
 
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./config/
+	$(GO) test -run=NONE -fuzz=FuzzExtract -fuzztime=$(FUZZTIME) -fuzzminimizetime=2s ./stacks/release/
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
@@ -33,6 +34,8 @@ lint:
 
 bench: build
 	bash bench/run.sh
+	command -v zstd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zstd
+	$(GO) run ./bench/unpack -json bench/results/unpack-$$(date +%Y%m%d-%H%M%S).json
 
 clean:
 	rm -rf bin examples/demo/.deploy
