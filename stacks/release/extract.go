@@ -153,7 +153,7 @@ func Extract(ctx context.Context, archivePath string, m *Manifest, dest string, 
 	if err := extractRename(tmp, dest); err != nil {
 		return fmt.Errorf("extract %s: %w", archivePath, err)
 	}
-	if err := extractSyncDir(filepath.Dir(dest)); err != nil {
+	if err := syncDir(filepath.Dir(dest)); err != nil {
 		// The tree is complete and in place; only its durability across a
 		// power cut is in doubt, and removing it now would not help.
 		return fmt.Errorf("extract %s: sync %s: %w", archivePath, filepath.Dir(dest), err)
@@ -176,16 +176,6 @@ func extractVerifyArchive(ctx context.Context, f *os.File, want string) error {
 	}
 	_, err := f.Seek(0, io.SeekStart)
 	return err
-}
-
-// extractSyncDir makes a rename in dir durable.
-func extractSyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // extractCtxReader stops a long read (hashing gigabytes) when ctx is done.
