@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ func main() {
 	size := flag.Int64("size", 500<<20, "total bytes of the synthetic release")
 	runs := flag.Int("runs", 3, "runs of each side; the median is reported")
 	out := flag.String("json", "", "write the results to this JSON file")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of deploy's unpacking to this file")
 	flag.Parse()
 
 	work, err := os.MkdirTemp("", "deploy-unpack-bench-")
@@ -49,6 +51,15 @@ func main() {
 		run  func(dest string) error
 	}{
 		{"deploy extract (sha256 per file, relocate, sync)", func(dest string) error {
+			if *profile != "" {
+				f, err := os.Create(*profile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				pprof.StartCPUProfile(f)
+				defer pprof.StopCPUProfile()
+			}
 			return release.Extract(context.Background(), archive, m, dest, release.ExtractOptions{})
 		}},
 		{"tar -x", func(dest string) error { return tarExtract(archive, dest, false) }},

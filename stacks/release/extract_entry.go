@@ -43,11 +43,13 @@ type extractor struct {
 	links   map[string]string      // symlink name -> target
 	failed  *ExtractError          // the rejection, kept unwrapped
 	last    string                 // the last entry handled, for read errors
+	dirs    *extractDirs
 }
 
 func newExtractor(root *os.Root, m *Manifest, dest string, opts ExtractOptions) *extractor {
 	x := &extractor{
 		root:      root,
+		dirs:      newExtractDirs(root),
 		m:         m,
 		dest:      dest,
 		lim:       opts.Limits.withDefaults(),
@@ -73,6 +75,7 @@ func (x *extractor) reject(entry string, sentinel error, format string, args ...
 // link chains, and manifest files that never came.
 func (x *extractor) unpack(ctx context.Context, format archives.Extractor, r io.Reader) error {
 	err := format.Extract(ctx, r, x.handle)
+	x.dirs.close()
 	if x.failed != nil {
 		// The library wraps handler errors with the raw name; ours
 		// already says everything.
@@ -222,13 +225,13 @@ func (x *extractor) mkdirParent(name string) error {
 	if dir == "." {
 		return nil
 	}
-	return x.root.MkdirAll(dir, 0o755)
+	return x.dirs.mkdirAll(dir, 0o755)
 }
 
 // dir creates a directory. The owner always keeps rwx so that the rest of
 // the archive, and later a RemoveAll, can write into it.
 func (x *extractor) dir(raw, name string, perm fs.FileMode) error {
-	if err := x.root.MkdirAll(name, 0o700); err != nil {
+	if err := x.dirs.mkdirAll(name, 0o700); err != nil {
 		return x.reject(raw, nil, "create directory: %v", extractPathErr(err))
 	}
 	if err := x.root.Chmod(name, perm|0o700); err != nil {

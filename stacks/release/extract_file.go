@@ -50,7 +50,7 @@ func (x *extractor) file(ctx context.Context, raw, name string, fi archives.File
 	allowed := min(x.lim.MaxFileSize, x.lim.MaxTotalSize-x.total, math.MaxInt64-1)
 	in := io.LimitReader(src, allowed+1)
 	h := sha256.New()
-	f, err := x.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := x.dirs.openFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return x.reject(raw, nil, "create: %v", extractPathErr(err))
 	}
