@@ -119,7 +119,7 @@ func (c *Controller) unpackImport(ctx context.Context, archive string) (string, 
 	}
 	cleanup := func() { os.RemoveAll(tmp) }
 	tree := filepath.Join(tmp, "tree")
-	if err := release.Extract(ctx, archive, m, tree, release.ExtractOptions{Progress: reporter(ctx, "unpack")}); err != nil {
+	if err := release.Extract(ctx, archive, m, tree, release.ExtractOptions{Progress: reporter(ctx, "unpack"), ChecksumProgress: reporter(ctx, "checksum")}); err != nil {
 		cleanup()
 		return "", nil, errorf(KindFailed, "the archive is damaged or not a deploy export", "unpack %s: %v", archive, err)
 	}
@@ -229,7 +229,7 @@ func (c *Controller) unpack(ctx context.Context, service, slot, id string) (stri
 	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
 		return "", fmt.Errorf("create slot directory: %w", err)
 	}
-	if err := release.Extract(ctx, archive, m, dir, release.ExtractOptions{Progress: reporter(ctx, "unpack")}); err != nil {
+	if err := release.Extract(ctx, archive, m, dir, release.ExtractOptions{Progress: reporter(ctx, "unpack"), ChecksumProgress: reporter(ctx, "checksum")}); err != nil {
 		return "", errorf(KindFailed, "the slot was not started; the release may need rebuilding", "unpack release %s: %v", id, err)
 	}
 	return dir, nil

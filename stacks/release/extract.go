@@ -59,6 +59,9 @@ type ExtractOptions struct {
 	// Progress, when set, is called as regular-file bytes are written, with
 	// the bytes done so far and the manifest's Size as the total.
 	Progress func(done, total int64)
+	// ChecksumProgress, when set, is called while the archive is hashed
+	// before anything is unpacked, with the archive's bytes done and total.
+	ChecksumProgress func(done, total int64)
 }
 
 // ExtractError names the archive entry that Extract rejected and why.
@@ -113,7 +116,7 @@ func Extract(ctx context.Context, archivePath string, m *Manifest, dest string, 
 		return fmt.Errorf("extract: %w", err)
 	}
 	defer f.Close()
-	if err := extractVerifyArchive(ctx, f, m.ArchiveSHA256); err != nil {
+	if err := extractVerifyArchive(ctx, f, m.ArchiveSHA256, opts.ChecksumProgress); err != nil {
 		return fmt.Errorf("extract %s: %w", archivePath, err)
 	}
 	format, err := extractFormat(f, m.Format)
@@ -162,33 +165,47 @@ func Extract(ctx context.Context, archivePath string, m *Manifest, dest string, 
 }
 
 // extractVerifyArchive hashes the whole archive and leaves f at its start.
-func extractVerifyArchive(ctx context.Context, f *os.File, want string) error {
+func extractVerifyArchive(ctx context.Context, f *os.File, want string, progress func(done, total int64)) error {
 	if want == "" {
 		return fmt.Errorf("%w: the manifest has no archive_sha256", ErrArchiveSHA256)
 	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
 	h := sha256.New()
-	if _, err := io.Copy(h, extractCtxReader{ctx, f}); err != nil {
+	r := extractCtxReader{ctx: ctx, r: f, total: fi.Size(), progress: progress}
+	if _, err := io.Copy(h, &r); err != nil {
 		return err
 	}
 	got := hex.EncodeToString(h.Sum(nil))
 	if got != strings.ToLower(want) {
 		return fmt.Errorf("%w: expected %s, got %s", ErrArchiveSHA256, want, got)
 	}
-	_, err := f.Seek(0, io.SeekStart)
+	_, err = f.Seek(0, io.SeekStart)
 	return err
 }
 
 // extractCtxReader stops a long read (hashing gigabytes) when ctx is done.
+// It also reports how far it got, when asked to.
 type extractCtxReader struct {
-	ctx context.Context
-	r   io.Reader
+	ctx      context.Context
+	r        io.Reader
+	done     int64
+	total    int64
+	progress func(done, total int64)
 }
 
-func (c extractCtxReader) Read(p []byte) (int, error) {
+func (c *extractCtxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.r.Read(p)
+	n, err := c.r.Read(p)
+	c.done += int64(n)
+	if c.progress != nil {
+		c.progress(c.done, c.total)
+	}
+	return n, err
 }
 
 // extractRenameChecked renames tmp to dest after checking dest is absent.

@@ -53,11 +53,16 @@ func TestExtract_UnpacksAReleaseWithModesLinksAndPlaceholders(t *testing.T) {
 				}
 				done, total, calls = d, tot, calls+1
 			}}
+			var sumDone, sumTotal int64
+			opts.ChecksumProgress = func(d, tot int64) { sumDone, sumTotal = d, tot }
 			if err := Extract(context.Background(), archive, m, sb.dest, opts); err != nil {
 				t.Fatal(err)
 			}
 			if calls == 0 || done != m.Size || total != m.Size {
 				t.Errorf("progress ended at %d/%d after %d calls, want %d/%d", done, total, calls, m.Size, m.Size)
+			}
+			if fi, _ := os.Stat(archive); sumDone != fi.Size() || sumTotal != fi.Size() {
+				t.Errorf("checksum progress ended at %d/%d, want the archive's %d bytes", sumDone, sumTotal, fi.Size())
 			}
 			d := sb.dest
 			xtWantFile(t, d, "bin/instance", "#!/bin/sh\nexec "+d+"/bin/python -m zope\n", 0o755)
