@@ -26,16 +26,22 @@ func (g *globals) progress() func(orchestrator.Progress) {
 
 func barProgress(f *os.File) func(orchestrator.Progress) {
 	var bar *progressbar.ProgressBar
-	phase := ""
+	phase, total := "", int64(0)
 	return func(p orchestrator.Progress) {
 		if p.Phase != phase || bar == nil {
 			if bar != nil {
 				bar.Finish()
 			}
-			phase = p.Phase
+			phase, total = p.Phase, p.Total
 			bar = progressbar.NewOptions64(p.Total, progressbar.OptionSetWriter(f),
 				progressbar.OptionSetDescription(p.Phase), progressbar.OptionShowBytes(true),
 				progressbar.OptionOnCompletion(func() { fmt.Fprintln(f) }))
+		}
+		// A step may learn its exact total late (a build's manifest is
+		// sized last).
+		if p.Total != total {
+			total = p.Total
+			bar.ChangeMax64(total)
 		}
 		bar.Set64(p.Done)
 	}

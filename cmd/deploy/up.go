@@ -46,8 +46,8 @@ runs is restarted. The live slot is refused: switch away from it first.`,
 			if res.Restarted {
 				verb = "was restarted"
 			}
-			fmt.Fprintf(g.stdout, "%s: slot %s %s: %d instances on ports %s (release %s), ready in %s\n",
-				res.Service, res.Slot, verb, len(res.Ports), portRange(res.Ports), res.Release,
+			fmt.Fprintf(g.stdout, "%s: slot %s %s: instances on ports %s (release %s), ready in %s\n",
+				res.Service, res.Slot, verb, portRange(res.Ports), res.Release,
 				(time.Duration(res.TookMS) * time.Millisecond).String())
 			return nil
 		},
