@@ -44,12 +44,14 @@ type extractor struct {
 	failed  *ExtractError          // the rejection, kept unwrapped
 	last    string                 // the last entry handled, for read errors
 	dirs    *extractDirs
+	writers *extractWriters
 }
 
 func newExtractor(root *os.Root, m *Manifest, dest string, opts ExtractOptions) *extractor {
 	x := &extractor{
 		root:      root,
 		dirs:      newExtractDirs(root),
+		writers:   newExtractWriters(root),
 		m:         m,
 		dest:      dest,
 		lim:       opts.Limits.withDefaults(),
@@ -75,7 +77,12 @@ func (x *extractor) reject(entry string, sentinel error, format string, args ...
 // link chains, and manifest files that never came.
 func (x *extractor) unpack(ctx context.Context, format archives.Extractor, r io.Reader) error {
 	err := format.Extract(ctx, r, x.handle)
-	x.dirs.close()
+	// Every writer is done before anything is checked, renamed or removed.
+	writeErr := x.writerFailure(true)
+	x.writers.close()
+	if x.failed == nil && writeErr != nil {
+		return writeErr
+	}
 	if x.failed != nil {
 		// The library wraps handler errors with the raw name; ours
 		// already says everything.

@@ -44,13 +44,16 @@ func (x *extractor) file(ctx context.Context, raw, name string, fi archives.File
 		return x.reject(raw, nil, "open: %v", err)
 	}
 	defer src.Close()
+	if fi.Size() <= extractParallelMax {
+		return x.smallFile(ctx, raw, name, want, fi, src)
+	}
 
 	// One byte more than allowed, so that reaching it tells a bomb from a
 	// file exactly at the limit.
 	allowed := min(x.lim.MaxFileSize, x.lim.MaxTotalSize-x.total, math.MaxInt64-1)
 	in := io.LimitReader(src, allowed+1)
 	h := sha256.New()
-	f, err := x.dirs.openFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := x.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return x.reject(raw, nil, "create: %v", extractPathErr(err))
 	}
@@ -192,6 +195,10 @@ func extractReplace(dst io.Writer, src io.Reader, old, new []byte) error {
 // the same content in the manifest and the same relocation, because the
 // two names share one inode.
 func (x *extractor) hardlink(raw, name, target string) error {
+	// The target may still be waiting for a writer.
+	if err := x.writerFailure(true); err != nil {
+		return err
+	}
 	old, ok := extractLocalName(target)
 	if !ok || x.seen[old] != kindFile {
 		return x.reject(raw, nil, "hard link target %q is not a file unpacked before it", target)
