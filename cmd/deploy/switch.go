@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"time"
@@ -26,16 +27,10 @@ instances does not answer its ready path; --force skips the readiness gate
 		Example: "  deploy switch demo --to green --reason \"release 2026.11.22-1\"",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
 			req.Service = a[0]
-			res, err := c.Switch(cmd.Context(), req)
-			if err != nil {
-				return err
-			}
-			return g.printSwitch("switched", res)
+			return g.runSwitch(cmd.Context(), "switched", func(ctx context.Context, c *orchestrator.Client) (*orchestrator.SwitchResult, error) {
+				return c.Switch(ctx, req)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&req.To, "to", "", "slot to route to (required)")
@@ -57,22 +52,29 @@ refused when there is no previous slot or when the previous slot was stopped.`,
 		Example: "  deploy rollback demo --reason \"errors after release\"",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
 			req.Service = a[0]
-			res, err := c.Rollback(cmd.Context(), req)
-			if err != nil {
-				return err
-			}
-			return g.printSwitch("rolled back", res)
+			return g.runSwitch(cmd.Context(), "rolled back", func(ctx context.Context, c *orchestrator.Client) (*orchestrator.SwitchResult, error) {
+				return c.Rollback(ctx, req)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&req.Force, "force", false, "roll back even if the previous slot fails its readiness probe (recorded)")
 	cmd.Flags().StringVar(&req.Reason, "reason", "", "why, for the history")
 	jsonFlag(cmd, g)
 	return cmd
+}
+
+// runSwitch runs a switch or a rollback and prints what it did.
+func (g *globals) runSwitch(ctx context.Context, verb string, op func(context.Context, *orchestrator.Client) (*orchestrator.SwitchResult, error)) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	res, err := op(ctx, c)
+	if err != nil {
+		return err
+	}
+	return g.printSwitch(verb, res)
 }
 
 func (g *globals) printSwitch(verb string, res *orchestrator.SwitchResult) error {
