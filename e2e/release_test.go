@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -272,4 +273,25 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+func TestRelease_SlotsRunningFromReleasesAreAdoptedAfterARestart(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, siteOptions{instances: 1, command: `["bin/instance"]`})
+	s.must("build", buildTree(t), "--release", "r1")
+	s.must("up", "demo", "--slot", "blue", "--release", "r1")
+	s.must("switch", "demo", "--to", "blue")
+	before := s.status().pids("blue")
+
+	s.stop(syscall.SIGTERM)
+	s.start()
+	if after := s.status().pids("blue"); len(after) != 1 || after[0] != before[0] {
+		t.Fatalf("blue from r1 was not adopted: pids %v -> %v", before, after)
+	}
+	if out := s.must("status", "demo"); !strings.Contains(out, "r1") {
+		t.Fatalf("status after restart does not name the release:\n%s", out)
+	}
+	if slot, err := s.get(http.DefaultClient, "/"); err != nil || slot != "blue" {
+		t.Fatalf("after restart: %q %v", slot, err)
+	}
 }
