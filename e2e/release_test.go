@@ -198,12 +198,23 @@ func TestRelease_OldUnusedReleasesArePrunedAfterASwitch(t *testing.T) {
 	}
 	s.must("up", "demo", "--slot", "blue", "--release", "r1")
 	s.must("switch", "demo", "--to", "blue")
-	out := s.must("releases")
-	// Newest two (r4, r3) are kept, r1 is in use, r2 is gone.
-	for id, want := range map[string]bool{"r1": true, "r2": false, "r3": true, "r4": true} {
-		if strings.Contains(out, id+" ") != want {
-			t.Errorf("after pruning, %s listed = %v, want %v:\n%s", id, !want, want, out)
+	// Pruning runs in the background after the switch. Newest two (r4, r3)
+	// are kept, r1 is in use, r2 goes.
+	want := map[string]bool{"r1": true, "r2": false, "r3": true, "r4": true}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		out := s.must("releases")
+		ok := true
+		for id, listed := range want {
+			ok = ok && strings.Contains(out, id+" ") == listed
 		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the switch, releases are not pruned to r1, r3, r4:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

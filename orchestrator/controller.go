@@ -32,6 +32,13 @@ type Controller struct {
 	// it is acted on.
 	snapMu sync.Mutex
 	snap   *state.Snapshot
+
+	// unpacking holds the releases an up is unpacking, by user
+	// ("service/slot"): in use before the state can say so.
+	unpackMu  sync.Mutex
+	unpacking map[string]string
+	// pruning lets one pruning of old releases run at a time.
+	pruning sync.Mutex
 }
 
 // service is the runtime of one configured service.
@@ -61,7 +68,8 @@ func (s *service) setRun(slot string, r *slotRun) {
 
 // New returns a controller for the configuration. Nothing runs until Restore.
 func New(cfg *config.Config, store state.Store, releases *release.Store, p *proxy.Proxy, log *slog.Logger) *Controller {
-	c := &Controller{cfg: cfg, store: store, releases: releases, proxy: p, log: log, services: map[string]*service{}}
+	c := &Controller{cfg: cfg, store: store, releases: releases, proxy: p, log: log,
+		services: map[string]*service{}, unpacking: map[string]string{}}
 	var routes []proxy.Service
 	for _, sc := range cfg.Services {
 		c.services[sc.Name] = &service{cfg: sc, slots: map[string]*slotRun{}}

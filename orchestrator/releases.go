@@ -174,15 +174,39 @@ func (c *Controller) releaseUsers() map[string][]string {
 			}
 		}
 	}
+	c.unpackMu.Lock()
+	for id, user := range c.unpacking {
+		used[id] = append(used[id], user+" (starting)")
+	}
+	c.unpackMu.Unlock()
 	for _, u := range used {
 		slices.Sort(u)
 	}
 	return used
 }
 
+// reserve marks a release as in use by a slot that is being started from
+// it, until the state records it; the returned func ends the reservation.
+func (c *Controller) reserve(id, user string) func() {
+	c.unpackMu.Lock()
+	c.unpacking[id] = user
+	c.unpackMu.Unlock()
+	return func() {
+		c.unpackMu.Lock()
+		delete(c.unpacking, id)
+		c.unpackMu.Unlock()
+	}
+}
+
 // pruneReleases removes the oldest releases that no slot uses, keeping the
-// newest keep_releases; it runs after a successful switch.
+// newest keep_releases. A switch starts it in the background: reading every
+// manifest has no place on the path of an incident's command. A pruning that
+// is already running is enough.
 func (c *Controller) pruneReleases() {
+	if !c.pruning.TryLock() {
+		return
+	}
+	defer c.pruning.Unlock()
 	ms, err := c.releases.List()
 	if err != nil {
 		c.log.Error("list releases for pruning", "err", err)

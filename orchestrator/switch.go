@@ -89,7 +89,7 @@ func (c *Controller) switchTo(ctx context.Context, op string, req SwitchRequest)
 	}
 	entry.From = res.From
 	if !res.Unchanged {
-		c.pruneReleases()
+		go c.pruneReleases()
 	}
 	if drain != nil {
 		dctx, cancel := context.WithTimeout(ctx, s.cfg.DrainTimeout)

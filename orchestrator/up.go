@@ -76,6 +76,7 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 
 	st := stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease}
 	if req.Release != "" {
+		defer c.reserve(req.Release, s.cfg.Name+"/"+slot.Name)()
 		dir, err := c.unpack(ctx, s.cfg.Name, slot.Name, req.Release)
 		if err != nil {
 			return nil, err
