@@ -57,8 +57,12 @@ func errorf(kind Kind, hint, format string, args ...any) *Error {
 	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...), Hint: hint}
 }
 
-// asError turns any error into an *Error, keeping one that already is.
+// asError turns any error into an *Error, keeping one that already is;
+// no error stays nil.
 func asError(err error) *Error {
+	if err == nil {
+		return nil
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e
