@@ -31,6 +31,10 @@ type slotRun struct {
 	// quit closes when the slot's supervision ends (stop or detach).
 	quit     chan struct{}
 	quitOnce sync.Once
+	// failed closes when the first instance is given up on; it is watched
+	// by one set of goroutines however many callers wait on it.
+	failed     chan struct{}
+	failedOnce sync.Once
 }
 
 type probeResult struct {
@@ -54,20 +58,22 @@ func newSlotRun(name, readyPath string, grace time.Duration, instances []*stacks
 func (r *slotRun) end() { r.quitOnce.Do(func() { close(r.quit) }) }
 
 // anyFailed closes when the first instance is given up on (crash loop). Its
-// watchers end with the slot's supervision.
+// watchers, started on the first call, end with the slot's supervision.
 func (r *slotRun) anyFailed() <-chan struct{} {
-	ch := make(chan struct{})
-	var once sync.Once
-	for _, in := range r.instances {
-		go func() {
-			select {
-			case <-in.Failed():
-				once.Do(func() { close(ch) })
-			case <-r.quit:
-			}
-		}()
-	}
-	return ch
+	r.failedOnce.Do(func() {
+		r.failed = make(chan struct{})
+		var once sync.Once
+		for _, in := range r.instances {
+			go func() {
+				select {
+				case <-in.Failed():
+					once.Do(func() { close(r.failed) })
+				case <-r.quit:
+				}
+			}()
+		}
+	})
+	return r.failed
 }
 
 // failure explains the first failed instance, with the end of its log.
@@ -95,23 +101,13 @@ func (r *slotRun) addrs() []string {
 	return out
 }
 
-// probeAll probes every instance at once and records the results; the error
-// names every instance that did not answer.
-func (r *slotRun) probeAll(ctx context.Context) error {
+// eachInstance runs fn for every instance at once and returns the first
+// error in instance order.
+func (r *slotRun) eachInstance(fn func(i int, in *stacks.Instance) error) error {
 	errs := make([]error, len(r.instances))
 	var wg sync.WaitGroup
 	for i, in := range r.instances {
-		wg.Go(func() {
-			pctx, cancel := context.WithTimeout(ctx, probeTimeout)
-			defer cancel()
-			err := stacks.Probe(pctx, in.Spec().Port, r.readyPath)
-			res := &probeResult{ok: err == nil, at: time.Now()}
-			if err != nil {
-				res.err = err.Error()
-				errs[i] = fmt.Errorf("instance %d (port %d): %w", in.Spec().Index, in.Spec().Port, err)
-			}
-			r.health[i].Store(res)
-		})
+		wg.Go(func() { errs[i] = fn(i, in) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -122,26 +118,33 @@ func (r *slotRun) probeAll(ctx context.Context) error {
 	return nil
 }
 
+// probeAll probes every instance at once and records the results; the error
+// names the first instance that did not answer.
+func (r *slotRun) probeAll(ctx context.Context) error {
+	return r.eachInstance(func(i int, in *stacks.Instance) error {
+		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		defer cancel()
+		err := stacks.Probe(pctx, in.Spec().Port, r.readyPath)
+		res := &probeResult{ok: err == nil, at: time.Now()}
+		if err != nil {
+			res.err = err.Error()
+			err = fmt.Errorf("instance %d (port %d): %w", in.Spec().Index, in.Spec().Port, err)
+		}
+		r.health[i].Store(res)
+		return err
+	})
+}
+
 // waitReady waits until every instance answers its ready path.
 func (r *slotRun) waitReady(ctx context.Context) error {
-	var wg sync.WaitGroup
-	errs := make([]error, len(r.instances))
-	for i, in := range r.instances {
-		wg.Go(func() {
-			if err := stacks.WaitReady(ctx, in.Spec().Port, r.readyPath); err != nil {
-				errs[i] = fmt.Errorf("instance %d (port %d) did not become ready: %w", in.Spec().Index, in.Spec().Port, err)
-				return
-			}
-			r.health[i].Store(&probeResult{ok: true, at: time.Now()})
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return &readyError{err: err, instance: r.instances[i]}
+	return r.eachInstance(func(i int, in *stacks.Instance) error {
+		if err := stacks.WaitReady(ctx, in.Spec().Port, r.readyPath); err != nil {
+			err = fmt.Errorf("instance %d (port %d) did not become ready: %w", in.Spec().Index, in.Spec().Port, err)
+			return &readyError{err: err, instance: in}
 		}
-	}
-	return nil
+		r.health[i].Store(&probeResult{ok: true, at: time.Now()})
+		return nil
+	})
 }
 
 // readyError carries the failing instance so the caller can show its log.
@@ -176,18 +179,7 @@ func (r *slotRun) stop(ctx context.Context) error {
 		r.stopProbe()
 	}
 	r.end()
-	var wg sync.WaitGroup
-	errs := make([]error, len(r.instances))
-	for i, in := range r.instances {
-		wg.Go(func() { errs[i] = in.Stop(ctx, r.grace) })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return r.eachInstance(func(_ int, in *stacks.Instance) error { return in.Stop(ctx, r.grace) })
 }
 
 // detach leaves the processes running for the next controller to adopt.
