@@ -58,14 +58,7 @@ func TestDetachAndAdopt_ReattachToTheRunningProcessAndRestartItWhenItDies(t *tes
 }
 
 func TestAdopt_SupervisesAProcessThatIsNotItsChild(t *testing.T) {
-	spec := testSpec(t, nil)
-	id := launchForeign(t, spec)
-	i, err := Adopt(spec, id, Options{})
-	if err != nil {
-		t.Fatalf("Adopt: %v", err)
-	}
-	stopOnCleanup(t, i)
-	waitReady(t, spec.Port)
+	spec, id, i := adoptForeign(t)
 
 	if err := syscall.Kill(id.PID, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -78,14 +71,7 @@ func TestAdopt_SupervisesAProcessThatIsNotItsChild(t *testing.T) {
 }
 
 func TestAdopt_StopsAnAdoptedProcessThatIsNotItsChild(t *testing.T) {
-	spec := testSpec(t, nil)
-	id := launchForeign(t, spec)
-	i, err := Adopt(spec, id, Options{})
-	if err != nil {
-		t.Fatalf("Adopt: %v", err)
-	}
-	stopOnCleanup(t, i)
-	waitReady(t, spec.Port)
+	_, id, i := adoptForeign(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := i.Stop(ctx, 10*time.Second); err != nil {
@@ -161,4 +147,18 @@ func launchForeign(t *testing.T, spec InstanceSpec) ProcessID {
 		t.Fatal("the launched process is our child")
 	}
 	return ProcessID{PID: pid, StartTime: start}
+}
+
+// adoptForeign adopts a ready process that is not the test's child.
+func adoptForeign(t *testing.T) (InstanceSpec, ProcessID, *Instance) {
+	t.Helper()
+	spec := testSpec(t, nil)
+	id := launchForeign(t, spec)
+	i, err := Adopt(spec, id, Options{})
+	if err != nil {
+		t.Fatalf("Adopt: %v", err)
+	}
+	stopOnCleanup(t, i)
+	waitReady(t, spec.Port)
+	return spec, id, i
 }
