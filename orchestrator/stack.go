@@ -107,16 +107,19 @@ func (c *Controller) render(s *service, slot config.Slot, st stackPlace) error {
 // the same file: without a release, every slot shares the stack directory,
 // and one slot would rewrite the other's configuration under it.
 func (c *Controller) checkSharedDestinations(s *service, tpls []stacks.Template) error {
-	if len(s.cfg.Slots) < 2 {
-		return nil
-	}
-	a, b := s.cfg.Slots[0], s.cfg.Slots[1]
+	shared := stackPlace{dir: s.cfg.Stack.Dir}
 	for _, t := range tpls {
-		da, errA := stacks.RenderDestination(t, c.templateData(s, a, 1, stackPlace{dir: s.cfg.Stack.Dir}))
-		db, errB := stacks.RenderDestination(t, c.templateData(s, b, 1, stackPlace{dir: s.cfg.Stack.Dir}))
-		if errA == nil && errB == nil && da == db {
-			return errorf(KindRefused, "put {{.Slot}} in the destination, or deploy a release (deploy up --release)",
-				"template destination %q is the same file for slots %s and %s of the shared stack directory", t.Destination, a.Name, b.Name)
+		bySlot := map[string]string{} // rendered destination -> slot
+		for _, slot := range s.cfg.Slots {
+			dest, err := stacks.RenderDestination(t, c.templateData(s, slot, 1, shared))
+			if err != nil {
+				continue // render reports it with the file and line
+			}
+			if other, ok := bySlot[dest]; ok {
+				return errorf(KindRefused, "put {{.Slot}} in the destination, or deploy a release (deploy up --release)",
+					"template destination %q is the same file for slots %s and %s of the shared stack directory", t.Destination, other, slot.Name)
+			}
+			bySlot[dest] = slot.Name
 		}
 	}
 	return nil
