@@ -78,6 +78,10 @@ type Controller struct {
 type Proxy struct {
 	Listen         []string       // "host:port" each; default ["127.0.0.1:8080"]
 	TrustedProxies []netip.Prefix // single IPs become /32 or /128 prefixes
+	// HealthPath answers 200 for any host, even in maintenance, so that a
+	// load balancer in front can tell the proxy itself is up; default
+	// "/.deploy/health", "" turns it off.
+	HealthPath string
 }
 
 // Service is one site served from one application.
@@ -92,6 +96,18 @@ type Service struct {
 	// ZEO names the ZEO server (a Config.ZEO entry) that every instance of
 	// the service connects to; "" when the service uses none.
 	ZEO string
+
+	Checks  []Check // in file order
+	Preview Preview
+	Health  Health
+	WarmUp  *WarmUp // nil: no warm-up
+	// Watch is how long a release watches the new slot after the switch;
+	// default 1m, 0 turns it off.
+	Watch        time.Duration
+	RollbackWhen RollbackWhen
+	Maintenance  Maintenance
+	Migrate      *Migrate // nil: the service has no migration command
+	Notify       []Notify
 }
 
 // Slot is a named set of ports of one service.
