@@ -16,7 +16,7 @@ type checker struct {
 	// Cross-service state, filled in file order so that a conflict is
 	// reported at the later definition and names the earlier one.
 	services map[string]hcl.Range // service name -> label range
-	hosts    map[string]string    // host -> service name
+	hosts    map[string]hostClaim // host -> where it routes
 	deflt    *hcl.Range           // the first `default = true`
 	deflName string
 	ports    []portRange          // proxy listen ports, then every slot's range
@@ -32,7 +32,7 @@ func (c *checker) add(d *hcl.Diagnostic) {
 // as a whole, such as a missing service block.
 func (c *checker) file(raw *rawFile, file string, start hcl.Range) *Config {
 	c.services = map[string]hcl.Range{}
-	c.hosts = map[string]string{}
+	c.hosts = map[string]hostClaim{}
 	cfg := &Config{
 		File:       file,
 		Controller: c.controller(raw.Controllers, start),

@@ -28,7 +28,40 @@ const (
 	defaultCrashWithin   = 60 * time.Second
 	defaultLogMaxSize    = 10 << 20 // 10 MiB
 	defaultLogKeep       = 3
+
+	defaultHealthPath  = "/.deploy/health"
+	defaultWatch       = time.Minute
+	defaultCheckMethod = "GET"
+	defaultCheckPath   = "/"
+	// defaultCheckHost is the Host header of a default service without
+	// hosts of its own.
+	defaultCheckHost     = "localhost"
+	defaultCheckTimeout  = 5 * time.Second
+	defaultCheckRetries  = 2
+	defaultCheckInterval = time.Second
+
+	defaultHealthInterval = 2 * time.Second
+	defaultHealthTimeout  = time.Second
+	defaultHealthFall     = 2
+	defaultHealthRise     = 2
+	defaultEject5xx       = 5
+	defaultEjectFor       = 10 * time.Second
+
+	defaultWarmUpRounds  = 3
+	defaultWarmUpRatio   = 1.5
+	defaultWarmUpTimeout = 60 * time.Second
+
+	defaultErrorRate   = 0.02
+	defaultMinRequests = 20
+
+	defaultRetryAfter     = 5 * time.Minute
+	defaultMigrateTimeout = 30 * time.Minute
+	defaultNotifyTimeout  = 10 * time.Second
 )
+
+// defaultStatus is what an HTTP check without status accepts: any answer
+// that is not an error, redirects included.
+var defaultStatus = []StatusRange{{200, 399}}
 
 // defaultStorages is what a zeo block without storages serves: ZEO names a
 // server's only storage "1" unless its zeo.conf says otherwise.
@@ -48,6 +81,22 @@ const (
 	maxKeepReleases = 1000
 	maxCrashExits   = 1000
 	maxLogKeep      = 100
+
+	// maxCheckRetries, maxHealthCount, maxEject5xx and maxWarmUpRounds
+	// bound counts whose larger values are typos rather than policies.
+	maxCheckRetries = 100
+	maxHealthCount  = 100 // fall and rise
+	maxEject5xx     = 10000
+	maxWarmUpRounds = 1000
+	// minPreviewToken is the shortest preview token: it guards the
+	// unreleased slot on the public hosts, so it must not be guessable.
+	minPreviewToken = 16
+	// maxMaintenancePage bounds the maintenance page, which is held in
+	// memory and served from it.
+	maxMaintenancePage = 1 << 20
+	// minRetryAfter is the shortest retry_after: the Retry-After header
+	// counts whole seconds.
+	minRetryAfter = time.Second
 )
 
 // Config is a loaded and validated configuration file.

@@ -123,6 +123,7 @@ func TestLoad_ExampleConfigYieldsEveryFieldWithAbsolutePaths(t *testing.T) {
 				netip.MustParsePrefix("127.0.0.1/32"),
 				netip.MustParsePrefix("10.0.0.0/8"),
 			},
+			HealthPath: "/.deploy/health",
 		},
 		ZEO: []*ZEO{
 			{Name: "main", Address: "127.0.0.1:8100", Storages: []string{"main", "session"}},
@@ -148,7 +149,11 @@ func TestLoad_ExampleConfigYieldsEveryFieldWithAbsolutePaths(t *testing.T) {
 				CrashLoop: CrashLoop{MaxExits: 3, Within: 2 * time.Minute},
 				Log:       LogRotation{MaxSize: 512 << 10, Keep: 7},
 			},
-			ZEO: "main",
+			ZEO:          "main",
+			Health:       defaultHealthWant,
+			Watch:        time.Minute,
+			RollbackWhen: RollbackWhen{ErrorRate: 0.02, MinRequests: 20},
+			Maintenance:  Maintenance{RetryAfter: 5 * time.Minute},
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -188,6 +193,9 @@ service "www" {
 	if cfg.Proxy.TrustedProxies != nil {
 		t.Errorf("TrustedProxies = %v, want none", cfg.Proxy.TrustedProxies)
 	}
+	if got := cfg.Proxy.HealthPath; got != "/.deploy/health" {
+		t.Errorf("HealthPath = %q, want the default", got)
+	}
 	s, ok := cfg.Service("www")
 	if !ok {
 		t.Fatal(`Service("www") not found`)
@@ -207,6 +215,10 @@ service "www" {
 			CrashLoop: CrashLoop{MaxExits: 5, Within: 60 * time.Second},
 			Log:       LogRotation{MaxSize: 10 << 20, Keep: 3},
 		},
+		Health:       defaultHealthWant,
+		Watch:        time.Minute,
+		RollbackWhen: RollbackWhen{ErrorRate: 0.02, MinRequests: 20},
+		Maintenance:  Maintenance{RetryAfter: 5 * time.Minute},
 	}
 	if !reflect.DeepEqual(*s, want) {
 		t.Errorf("service:\n got %+v\nwant %+v", *s, want)

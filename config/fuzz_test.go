@@ -18,6 +18,7 @@ import (
 // Seeds live in testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(exampleConfig))
+	f.Add([]byte(exampleChecksConfig))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		// The fuzzer does not report inputs that hang, and HCL has some
 		// (huge numbers once took minutes). Crashing the worker makes it
@@ -156,4 +157,5 @@ func checkInvariants(t *testing.T, cfg *Config) {
 		t.Errorf("%d default services", defaults)
 	}
 	checkReleaseInvariants(t, cfg)
+	checkChecksInvariants(t, cfg)
 }

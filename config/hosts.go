@@ -1,16 +1,32 @@
 package config
 
 import (
+	"fmt"
 	"net"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
-// hostList checks the hosts of one service and returns them lower-cased.
+// hostClaim is where a host routes: to a service, or to its preview slot.
+type hostClaim struct {
+	service string
+	preview bool
+}
+
+func (h hostClaim) String() string {
+	if h.preview {
+		return fmt.Sprintf("a preview host of service %q", h.service)
+	}
+	return fmt.Sprintf("a host of service %q", h.service)
+}
+
+// hostList checks hosts that route to claim and returns them lower-cased.
 // The proxy matches the Host header case-insensitively and without its port,
-// so hosts are stored the way they will be compared.
-func (c *checker) hostList(service string, items []item) []string {
+// so hosts are stored the way they will be compared. Service and preview
+// hosts share one claim map, so a collision is reported whichever of the
+// two comes first in the file.
+func (c *checker) hostList(claim hostClaim, items []item) []string {
 	var out []string
 	here := map[string]item{}
 	for _, it := range items {
@@ -25,11 +41,15 @@ func (c *checker) hostList(service string, items []item) []string {
 		}
 		here[h] = it
 		if owner, taken := c.hosts[h]; taken {
+			why := "a host can route to one service only"
+			if claim.preview || owner.preview {
+				why = "a preview host must be a host of its own, or the preview would take the requests meant for the other"
+			}
 			c.add(errorf(it.rng, "Duplicate host",
-				"%q is already a host of service %q; a host can route to one service only. Remove it from one of them.", h, owner))
+				"%q is already %s; %s. Remove it from one of them.", h, owner, why))
 			continue
 		}
-		c.hosts[h] = service
+		c.hosts[h] = claim
 		out = append(out, h)
 	}
 	return out

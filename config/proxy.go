@@ -27,7 +27,7 @@ func (c *checker) proxy(raws []*rawProxy) Proxy {
 }
 
 func (c *checker) proxyBlock(r *rawProxy) Proxy {
-	p := Proxy{Listen: []string{defaultListen}}
+	p := Proxy{Listen: []string{defaultListen}, HealthPath: defaultHealthPath}
 	if r == nil {
 		c.ports = append(c.ports, listenRange(defaultListen))
 		return p
@@ -45,7 +45,23 @@ func (c *checker) proxyBlock(r *rawProxy) Proxy {
 	if trusted, st := c.stringList(r.TrustedProxies); st == valid {
 		p.TrustedProxies = c.trustedProxies(trusted)
 	}
+	if path, st := decode[string](c, r.HealthPath); st == valid && c.healthPath(path, r.HealthPath.Range()) {
+		p.HealthPath = path
+	}
 	return p
+}
+
+// healthPath reports whether path can be the proxy's own health path: ""
+// (off), or a path the proxy compares with the request's path alone.
+func (c *checker) healthPath(path string, rng hcl.Range) bool {
+	if path == "" || strings.HasPrefix(path, "/") && !strings.ContainsFunc(path, func(r rune) bool {
+		return r <= ' ' || r == 0x7f || r == '?' || r == '#'
+	}) {
+		return true
+	}
+	c.add(errorf(rng, "Invalid health_path",
+		"%q must be a path starting with \"/\", without query, fragment or spaces, such as \"/.deploy/health\"; or \"\" to turn the proxy's health answer off.", path))
+	return false
 }
 
 func (c *checker) listen(addrs []item) []string {

@@ -38,6 +38,7 @@ type rawZEO struct {
 type rawProxy struct {
 	Listen         hcl.Expression `hcl:"listen,optional"`
 	TrustedProxies hcl.Expression `hcl:"trusted_proxies,optional"`
+	HealthPath     hcl.Expression `hcl:"health_path,optional"`
 	DefRange       hcl.Range      `hcl:",def_range"`
 }
 
@@ -49,9 +50,20 @@ type rawService struct {
 	Instances    hcl.Expression `hcl:"instances,optional"`
 	DrainTimeout hcl.Expression `hcl:"drain_timeout,optional"`
 	ZEO          hcl.Expression `hcl:"zeo,optional"`
+	Watch        hcl.Expression `hcl:"watch,optional"`
 	Slots        []*rawSlot     `hcl:"slot,block"`
 	Stacks       []*rawStack    `hcl:"stack,block"`
-	DefRange     hcl.Range      `hcl:",def_range"`
+
+	Checks        []*rawCheck        `hcl:"check,block"`
+	Previews      []*rawPreview      `hcl:"preview,block"`
+	Healths       []*rawHealth       `hcl:"health,block"`
+	WarmUps       []*rawWarmUp       `hcl:"warm_up,block"`
+	RollbackWhens []*rawRollbackWhen `hcl:"rollback_when,block"`
+	Maintenances  []*rawMaintenance  `hcl:"maintenance,block"`
+	Migrates      []*rawMigrate      `hcl:"migrate,block"`
+	Notifies      []*rawNotify       `hcl:"notify,block"`
+
+	DefRange hcl.Range `hcl:",def_range"`
 }
 
 type rawSlot struct {
@@ -95,4 +107,86 @@ type rawLog struct {
 	MaxSize  hcl.Expression `hcl:"max_size,optional"`
 	Keep     hcl.Expression `hcl:"keep,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+type rawCheck struct {
+	Name      string          `hcl:"name,label"`
+	NameRange hcl.Range       `hcl:"name,label_range"`
+	HTTPs     []*rawHTTPCheck `hcl:"http,block"`
+	TCPs      []*rawTCPCheck  `hcl:"tcp,block"`
+	Command   hcl.Expression  `hcl:"command,optional"`
+	Timeout   hcl.Expression  `hcl:"timeout,optional"`
+	Retries   hcl.Expression  `hcl:"retries,optional"`
+	Interval  hcl.Expression  `hcl:"interval,optional"`
+	DefRange  hcl.Range       `hcl:",def_range"`
+}
+
+type rawHTTPCheck struct {
+	Method       hcl.Expression `hcl:"method,optional"`
+	Path         hcl.Expression `hcl:"path,optional"`
+	Host         hcl.Expression `hcl:"host,optional"`
+	Status       hcl.Expression `hcl:"status,optional"`
+	BodyContains hcl.Expression `hcl:"body_contains,optional"`
+	BodyRegex    hcl.Expression `hcl:"body_regex,optional"`
+	Headers      hcl.Expression `hcl:"headers,optional"`
+	MaxLatency   hcl.Expression `hcl:"max_latency,optional"`
+	DefRange     hcl.Range      `hcl:",def_range"`
+}
+
+// rawTCPCheck has no attributes: gohcl reports any that are written.
+type rawTCPCheck struct {
+	DefRange hcl.Range `hcl:",def_range"`
+}
+
+type rawPreview struct {
+	Hosts    hcl.Expression `hcl:"hosts,optional"`
+	Token    hcl.Expression `hcl:"token,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+type rawHealth struct {
+	Interval hcl.Expression `hcl:"interval,optional"`
+	Timeout  hcl.Expression `hcl:"timeout,optional"`
+	Fall     hcl.Expression `hcl:"fall,optional"`
+	Rise     hcl.Expression `hcl:"rise,optional"`
+	Eject5xx hcl.Expression `hcl:"eject_5xx,optional"`
+	EjectFor hcl.Expression `hcl:"eject_for,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+type rawWarmUp struct {
+	URLs            hcl.Expression `hcl:"urls,optional"`
+	Rounds          hcl.Expression `hcl:"rounds,optional"`
+	MaxLatencyRatio hcl.Expression `hcl:"max_latency_ratio,optional"`
+	Timeout         hcl.Expression `hcl:"timeout,optional"`
+	DefRange        hcl.Range      `hcl:",def_range"`
+}
+
+type rawRollbackWhen struct {
+	ErrorRate   hcl.Expression `hcl:"error_rate,optional"`
+	MinRequests hcl.Expression `hcl:"min_requests,optional"`
+	DefRange    hcl.Range      `hcl:",def_range"`
+}
+
+type rawMaintenance struct {
+	Page       hcl.Expression `hcl:"page,optional"`
+	RetryAfter hcl.Expression `hcl:"retry_after,optional"`
+	DefRange   hcl.Range      `hcl:",def_range"`
+}
+
+type rawMigrate struct {
+	Command  hcl.Expression `hcl:"command,optional"`
+	Env      hcl.Expression `hcl:"env,optional"`
+	Timeout  hcl.Expression `hcl:"timeout,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+type rawNotify struct {
+	Name      string         `hcl:"name,label"`
+	NameRange hcl.Range      `hcl:"name,label_range"`
+	Command   hcl.Expression `hcl:"command,optional"`
+	Webhook   hcl.Expression `hcl:"webhook,optional"`
+	Events    hcl.Expression `hcl:"events,optional"`
+	Timeout   hcl.Expression `hcl:"timeout,optional"`
+	DefRange  hcl.Range      `hcl:",def_range"`
 }

@@ -16,6 +16,7 @@ func (c *checker) service(r *rawService) *Service {
 		Name:         r.Name,
 		Instances:    defaultInstances,
 		DrainTimeout: defaultDrainTimeout,
+		Watch:        defaultWatch,
 	}
 	if c.name("service", r.Name, r.NameRange) {
 		if first, dup := c.services[r.Name]; dup {
@@ -27,7 +28,7 @@ func (c *checker) service(r *rawService) *Service {
 	}
 
 	hosts, hostsState := c.stringList(r.Hosts)
-	s.Hosts = c.hostList(r.Name, hosts)
+	s.Hosts = c.hostList(hostClaim{service: r.Name}, hosts)
 	def, defState := decode[bool](c, r.Default)
 	s.Default = def
 	if def {
@@ -74,6 +75,18 @@ func (c *checker) service(r *rawService) *Service {
 			s.Stack = st
 		}
 	}
+
+	s.Checks = c.checks(r, s.Hosts)
+	s.Preview = c.preview(r.Name, r.Previews)
+	s.Health = c.health(r.Healths)
+	s.WarmUp = c.warmUp(r.WarmUps)
+	if d, st := c.durationOrOff(r.Watch, defaultWatch, "the watch after a switch"); st != invalid {
+		s.Watch = d
+	}
+	s.RollbackWhen = c.rollbackWhen(r.RollbackWhens)
+	s.Maintenance = c.maintenance(r.Maintenances)
+	s.Migrate = c.migrate(r.Migrates)
+	s.Notify = c.notifiers(r)
 	return s
 }
 

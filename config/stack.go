@@ -68,7 +68,7 @@ func (c *checker) stack(r *rawStack) Stack {
 		}
 	}
 
-	st.Env = c.env(r)
+	st.Env = c.env(r.Env)
 
 	once(c, "ready", r.Readies, func(r *rawReady) hcl.Range { return r.DefRange })
 	for i, rr := range r.Readies {
@@ -86,8 +86,10 @@ func (c *checker) stack(r *rawStack) Stack {
 	return st
 }
 
-func (c *checker) env(r *rawStack) map[string]string {
-	vals, keys, st := c.stringMap(r.Env)
+// env checks the environment of a stack or a migration: both run in a
+// stack dir with the variables deploy sets there.
+func (c *checker) env(expr hcl.Expression) map[string]string {
+	vals, keys, st := c.stringMap(expr)
 	if st != valid {
 		return map[string]string{}
 	}

@@ -20,7 +20,8 @@ service "ok" {
 `
 
 // wantDiag is one expected error: where its subject starts and a piece of
-// its summary or detail. "{file}" in text stands for the config file name.
+// its summary or detail. "{file}" in text stands for the config file name,
+// and "{dir}" for its directory.
 type wantDiag struct {
 	line, col int
 	text      string
@@ -549,7 +550,7 @@ func runDiagCases(t *testing.T, cases []diagCase) {
 			}
 			errs := errorDiags(diags)
 			for _, w := range tc.want {
-				text := strings.ReplaceAll(w.text, "{file}", filename)
+				text := strings.NewReplacer("{file}", filename, "{dir}", filepath.Dir(filename)).Replace(w.text)
 				if !hasDiag(errs, w.line, w.col, text) {
 					t.Errorf("no error at %d,%d containing %q", w.line, w.col, text)
 				}
