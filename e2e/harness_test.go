@@ -38,6 +38,7 @@ type siteOptions struct {
 	ready     string // ready timeout; default 20s
 	stack     string // more HCL inside the stack block
 	control   string // more HCL inside the controller block
+	service   string // more HCL inside the service block
 }
 
 // newSite writes a configuration with free loopback ports for one service
@@ -72,6 +73,7 @@ service "demo" {
   drain_timeout = %q
   slot "blue"  { base_port = %d }
   slot "green" { base_port = %d }
+  %s
   stack {
     command = %s
     %s
@@ -81,7 +83,7 @@ service "demo" {
     }
   }
 }
-`, o.control, proxyPort, o.instances, o.drain, blue, green, o.command, o.stack, o.ready)
+`, o.control, proxyPort, o.instances, o.drain, blue, green, o.service, o.command, o.stack, o.ready)
 	s := &site{t: t, dir: dir, config: filepath.Join(dir, "deploy.hcl"), proxyURL: fmt.Sprintf("http://127.0.0.1:%d", proxyPort)}
 	if err := os.WriteFile(s.config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)

@@ -30,6 +30,11 @@ func NewAPI(c *Controller) *API {
 	a.mux.HandleFunc("POST /v1/services/{service}/down", mutation(a, c.Down))
 	a.mux.HandleFunc("POST /v1/services/{service}/switch", mutation(a, c.Switch))
 	a.mux.HandleFunc("POST /v1/services/{service}/rollback", mutation(a, c.Rollback))
+	a.mux.HandleFunc("POST /v1/services/{service}/check", mutation(a, c.Check))
+	a.mux.HandleFunc("POST /v1/services/{service}/release", mutation(a, c.Release))
+	a.mux.HandleFunc("POST /v1/services/{service}/maintenance", mutation(a, c.Maintenance))
+	a.mux.HandleFunc("POST /v1/services/{service}/pause", mutation(a, c.Pause))
+	a.mux.HandleFunc("POST /v1/services/{service}/resume", mutation(a, c.Resume))
 	a.mux.HandleFunc("GET /v1/services/{service}/logs", a.logs)
 	a.mux.HandleFunc("GET /v1/services/{service}/export", a.export)
 	a.mux.HandleFunc("GET /v1/releases", a.releasesList)
@@ -77,6 +82,13 @@ func (r *UpRequest) setCaller(service, actor string)       { r.Service, r.Actor 
 func (r *DownRequest) setCaller(service, actor string)     { r.Service, r.Actor = service, actor }
 func (r *SwitchRequest) setCaller(service, actor string)   { r.Service, r.Actor = service, actor }
 func (r *RollbackRequest) setCaller(service, actor string) { r.Service, r.Actor = service, actor }
+func (r *CheckRequest) setCaller(service, actor string)    { r.Service, r.Actor = service, actor }
+func (r *ReleaseRequest) setCaller(service, actor string)  { r.Service, r.Actor = service, actor }
+func (r *MaintenanceRequest) setCaller(service, actor string) {
+	r.Service, r.Actor = service, actor
+}
+func (r *PauseRequest) setCaller(service, actor string)  { r.Service, r.Actor = service, actor }
+func (r *ResumeRequest) setCaller(service, actor string) { r.Service, r.Actor = service, actor }
 
 // mutation serves one mutating operation. It runs to the end even when the
 // client goes away: a half-done switch or start helps nobody.

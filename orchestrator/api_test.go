@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"deploy/config"
 	"deploy/proxy"
@@ -99,18 +101,47 @@ func TestAPI_BadRequestsGetAClearErrorAndChangeNothing(t *testing.T) {
 
 func TestBusyLock_SecondOperationIsRefusedWithTheHolder(t *testing.T) {
 	var b busyLock
-	release, err := b.acquire("demo", "up green")
+	release, err := b.acquire("demo", "up green", "alice")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = b.acquire("demo", "switch")
-	if e := asError(err); e == nil || e.Kind != KindBusy || !strings.Contains(e.Message, "busy: up green of demo started at") {
+	_, err = b.acquire("demo", "switch", "bob")
+	if e := asError(err); e == nil || e.Kind != KindBusy || !strings.Contains(e.Message, "busy: up green of demo started by alice at") {
 		t.Fatalf("second acquire: %v", err)
 	}
 	release()
-	if r, err := b.acquire("demo", "switch"); err != nil {
+	if r, err := b.acquire("demo", "switch", "bob"); err != nil {
 		t.Fatalf("acquire after release: %v", err)
 	} else {
 		r()
 	}
+}
+
+func TestBusyLock_InterruptibleHolderGivesWayAndOthersDoNot(t *testing.T) {
+	var b busyLock
+	release, err := b.acquire("demo", "release", "pipeline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := b.acquireOrInterrupt(ctx, "demo", "rollback", "alice"); asError(err).Kind != KindBusy {
+		t.Fatalf("a holder that does not allow interruption must be kept: %v", err)
+	}
+
+	interrupted := make(chan struct{})
+	stop := b.interruptible(func() { close(interrupted) })
+	go func() {
+		<-interrupted
+		stop()
+		release()
+	}()
+	r, err := b.acquireOrInterrupt(context.Background(), "demo", "rollback", "alice")
+	if err != nil {
+		t.Fatalf("an interruptible holder should give way: %v", err)
+	}
+	if op, _ := b.current(); op != "rollback" {
+		t.Errorf("holder after the interruption: %q", op)
+	}
+	r()
 }

@@ -27,6 +27,7 @@ type Client struct {
 	socket   string
 	http     *http.Client
 	progress func(Progress)
+	step     func(Step)
 }
 
 // NewClient returns a client of the controller listening on socket.
@@ -43,6 +44,35 @@ func NewClient(socket string) *Client {
 // OnProgress sets a listener for the progress of long operations (build,
 // unpack); the client then asks for streamed replies.
 func (c *Client) OnProgress(fn func(Progress)) { c.progress = fn }
+
+// OnStep sets a listener for the steps of a release; the client then asks
+// for streamed replies.
+func (c *Client) OnStep(fn func(Step)) { c.step = fn }
+
+// Check runs a service's checks against a slot.
+func (c *Client) Check(ctx context.Context, req CheckRequest) (*CheckReport, error) {
+	return post[CheckReport](ctx, c, serviceOp(req.Service, "check"), req)
+}
+
+// Release runs the release pipeline.
+func (c *Client) Release(ctx context.Context, req ReleaseRequest) (*ReleaseResult, error) {
+	return post[ReleaseResult](ctx, c, serviceOp(req.Service, "release"), req)
+}
+
+// Maintenance turns a service's maintenance mode on or off.
+func (c *Client) Maintenance(ctx context.Context, req MaintenanceRequest) (*MaintenanceResult, error) {
+	return post[MaintenanceResult](ctx, c, serviceOp(req.Service, "maintenance"), req)
+}
+
+// Pause holds a service's new requests.
+func (c *Client) Pause(ctx context.Context, req PauseRequest) (*PauseResult, error) {
+	return post[PauseResult](ctx, c, serviceOp(req.Service, "pause"), req)
+}
+
+// Resume releases a paused service's requests.
+func (c *Client) Resume(ctx context.Context, req ResumeRequest) (*PauseResult, error) {
+	return post[PauseResult](ctx, c, serviceOp(req.Service, "resume"), req)
+}
 
 // Up starts a slot.
 func (c *Client) Up(ctx context.Context, req UpRequest) (*UpResult, error) {
@@ -187,7 +217,7 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	if err != nil {
 		return nil, err
 	}
-	if c.progress != nil && method == http.MethodPost {
+	if (c.progress != nil || c.step != nil) && method == http.MethodPost {
 		req.Header.Set("Accept", ndjson)
 	}
 	resp, err := c.http.Do(req)
@@ -221,6 +251,8 @@ func (c *Client) readStream(r io.Reader, out any) error {
 		switch {
 		case ev.Progress != nil && c.progress != nil:
 			c.progress(*ev.Progress)
+		case ev.Step != nil && c.step != nil:
+			c.step(*ev.Step)
 		case ev.Error != nil:
 			return ev.Error
 		case ev.Result != nil:

@@ -39,6 +39,9 @@ type Controller struct {
 	unpacking map[string]string
 	// pruning lets one pruning of old releases run at a time.
 	pruning sync.Mutex
+	// previewToken lets the controller's own checks reach a preview slot
+	// through the proxy.
+	previewToken string
 }
 
 // service is the runtime of one configured service.
@@ -69,11 +72,19 @@ func (s *service) setRun(slot string, r *slotRun) {
 // New returns a controller for the configuration. Nothing runs until Restore.
 func New(cfg *config.Config, store state.Store, releases *release.Store, p *proxy.Proxy, log *slog.Logger) *Controller {
 	c := &Controller{cfg: cfg, store: store, releases: releases, proxy: p, log: log,
-		services: map[string]*service{}, unpacking: map[string]string{}}
+		services: map[string]*service{}, unpacking: map[string]string{}, previewToken: newPreviewToken()}
 	var routes []proxy.Service
 	for _, sc := range cfg.Services {
 		c.services[sc.Name] = &service{cfg: sc, slots: map[string]*slotRun{}}
-		routes = append(routes, proxy.Service{Name: sc.Name, Hosts: sc.Hosts, Default: sc.Default})
+		tokens := []string{c.previewToken}
+		if sc.Preview.Token != "" {
+			tokens = append(tokens, sc.Preview.Token)
+		}
+		routes = append(routes, proxy.Service{
+			Name: sc.Name, Hosts: sc.Hosts, Default: sc.Default,
+			PreviewHosts: sc.Preview.Hosts, PreviewTokens: tokens,
+			Eject5xx: sc.Health.Eject5xx, EjectFor: sc.Health.EjectFor,
+		})
 	}
 	p.Configure(routes)
 	return c
@@ -171,8 +182,11 @@ func (c *Controller) record(e state.Entry, started time.Time, err error) {
 	if err != nil {
 		e.Error = err.Error()
 		e.Result = state.ResultFailed
-		if k := asError(err).Kind; k == KindRefused || k == KindBusy || k == KindInvalid {
+		switch asError(err).Kind {
+		case KindRefused, KindBusy, KindInvalid, KindNotFound, KindChecksFailed:
 			e.Result = state.ResultRefused
+		case KindRolledBack:
+			e.Result = state.ResultRolledBack
 		}
 	}
 	if herr := c.store.Append(e); herr != nil {

@@ -37,7 +37,7 @@ func (c *Controller) Down(ctx context.Context, req DownRequest) (res *DownResult
 	if _, err := s.slotConfig(req.Slot); err != nil {
 		return nil, err
 	}
-	release, err := s.busy.acquire(s.cfg.Name, "down "+req.Slot)
+	release, err := s.busy.acquire(s.cfg.Name, "down "+req.Slot, req.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +72,9 @@ func (c *Controller) stopSlot(ctx context.Context, s *service, run *slotRun) (pr
 		return drain, errorf(KindFailed, "see the instance logs; run deploy down again", "stop %s slot %s: %v", s.cfg.Name, run.name, err)
 	}
 	s.setRun(run.name, nil)
+	// The preview moves off the stopped slot first: the proxy keeps the pool
+	// of a slot it still routes to.
+	c.refreshPreview(s)
 	c.proxy.Forget(s.cfg.Name, run.name)
 	return drain, c.markStopped(s.cfg.Name, run.name)
 }

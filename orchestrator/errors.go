@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"deploy/checks"
 )
 
 // Kind classifies an operation's failure so that the CLI can choose its exit
@@ -22,6 +24,11 @@ const (
 	KindRefused Kind = "refused"
 	// KindFailed: the operation was tried and did not succeed.
 	KindFailed Kind = "failed"
+	// KindChecksFailed: the target slot failed its checks; nothing was
+	// switched.
+	KindChecksFailed Kind = "checks_failed"
+	// KindRolledBack: a release switched, then rolled itself back.
+	KindRolledBack Kind = "rolled_back"
 )
 
 // Error is an operation's failure as the user reads it: one sentence saying
@@ -30,6 +37,9 @@ type Error struct {
 	Kind    Kind   `json:"kind"`
 	Message string `json:"error"`
 	Hint    string `json:"hint,omitempty"`
+	// Checks are the check results behind a KindChecksFailed or
+	// KindRolledBack failure.
+	Checks []checks.Result `json:"checks,omitempty"`
 }
 
 func (e *Error) Error() string {
@@ -46,7 +56,7 @@ func (e *Error) HTTPStatus() int {
 		return http.StatusBadRequest
 	case KindNotFound:
 		return http.StatusNotFound
-	case KindBusy, KindRefused:
+	case KindBusy, KindRefused, KindChecksFailed:
 		return http.StatusConflict
 	default:
 		return http.StatusInternalServerError

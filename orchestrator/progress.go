@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -22,14 +23,46 @@ type Progress struct {
 	Total int64  `json:"total"`
 }
 
+// Step is a step of a multi-step operation (a release) starting, ending or
+// saying how it goes.
+type Step struct {
+	Step    string    `json:"step"`
+	Status  string    `json:"status"` // StepRunning, StepOK, StepFailed, StepSkipped or StepInfo
+	Message string    `json:"message,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Step statuses.
+const (
+	StepRunning = "running"
+	StepOK      = "ok"
+	StepFailed  = "failed"
+	StepSkipped = "skipped"
+	StepInfo    = "info"
+)
+
 // StreamEvent is one line of a streamed reply.
 type StreamEvent struct {
+	Step     *Step           `json:"step,omitempty"`
 	Progress *Progress       `json:"progress,omitempty"`
 	Result   json.RawMessage `json:"result,omitempty"`
 	Error    *Error          `json:"error,omitempty"`
 }
 
 type progressKey struct{}
+
+type stepKey struct{}
+
+// stepper returns the step reporter of the operation running under ctx;
+// without a listener it only logs.
+func stepper(ctx context.Context) func(step, status, format string, args ...any) {
+	send, _ := ctx.Value(stepKey{}).(func(Step))
+	return func(step, status, format string, args ...any) {
+		if send != nil {
+			send(Step{Step: step, Status: status, Message: fmt.Sprintf(format, args...), At: time.Now().UTC()})
+		}
+	}
+}
 
 // reporter returns the progress callback of a phase, for the operation
 // running under ctx; without a listener it does nothing.
@@ -68,6 +101,7 @@ func (a *API) streamReply(w http.ResponseWriter, ctx context.Context, op func(co
 		}
 	}
 	ctx = context.WithValue(ctx, progressKey{}, func(p Progress) { emit(StreamEvent{Progress: &p}) })
+	ctx = context.WithValue(ctx, stepKey{}, func(s Step) { emit(StreamEvent{Step: &s}) })
 	res, err := op(ctx)
 	if err != nil {
 		emit(StreamEvent{Error: asError(err)})

@@ -36,6 +36,13 @@ func (c *Controller) Restore(ctx context.Context) error {
 				continue
 			}
 		}
+		if st.Maintenance != nil {
+			if err := c.restoreMaintenance(s, st.Maintenance); err != nil {
+				return err
+			}
+			c.log.Info("in maintenance", "service", sc.Name, "since", st.Maintenance.Since, "by", st.Maintenance.Actor)
+		}
+		c.refreshPreview(s)
 		if st.Live == "" {
 			continue
 		}

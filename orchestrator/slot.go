@@ -9,13 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"deploy/config"
 	"deploy/stacks"
-)
-
-// Health probing of running slots, for status and for the switch gate.
-const (
-	healthInterval = 2 * time.Second
-	probeTimeout   = time.Second
 )
 
 // slotRun is a running slot: its supervised instances and what the last
@@ -24,6 +19,9 @@ type slotRun struct {
 	name      string
 	readyPath string
 	grace     time.Duration
+	healthCfg config.Health
+	// onHealth learns when an instance goes out of rotation or back in.
+	onHealth  func(addr string, healthy bool)
 	startedAt time.Time
 	instances []*stacks.Instance
 	health    []atomic.Pointer[probeResult]
@@ -37,17 +35,24 @@ type slotRun struct {
 	failedOnce sync.Once
 }
 
+// probeResult is the last probe of an instance and its standing: an
+// instance leaves rotation after Fall failed probes in a row and comes back
+// after Rise good ones, so one slow answer does not flap it.
 type probeResult struct {
-	ok  bool
-	err string
-	at  time.Time
+	ok      bool
+	err     string
+	at      time.Time
+	healthy bool
+	streak  int // probes in a row with the same ok as this one
 }
 
-func newSlotRun(name, readyPath string, grace time.Duration, instances []*stacks.Instance) *slotRun {
+func newSlotRun(name, readyPath string, grace time.Duration, health config.Health, onHealth func(string, bool), instances []*stacks.Instance) *slotRun {
 	return &slotRun{
 		name:      name,
 		readyPath: readyPath,
 		grace:     grace,
+		healthCfg: health,
+		onHealth:  onHealth,
 		startedAt: time.Now(),
 		instances: instances,
 		health:    make([]atomic.Pointer[probeResult], len(instances)),
@@ -95,10 +100,14 @@ func (r *slotRun) failure() string {
 // addrs are the loopback addresses the proxy sends the slot's requests to.
 func (r *slotRun) addrs() []string {
 	out := make([]string, len(r.instances))
-	for i, in := range r.instances {
-		out[i] = "127.0.0.1:" + strconv.Itoa(in.Spec().Port)
+	for i := range r.instances {
+		out[i] = r.addr(i)
 	}
 	return out
+}
+
+func (r *slotRun) addr(i int) string {
+	return "127.0.0.1:" + strconv.Itoa(r.instances[i].Spec().Port)
 }
 
 // eachInstance runs fn for every instance at once and returns the first
@@ -122,17 +131,44 @@ func (r *slotRun) eachInstance(fn func(i int, in *stacks.Instance) error) error 
 // names the first instance that did not answer.
 func (r *slotRun) probeAll(ctx context.Context) error {
 	return r.eachInstance(func(i int, in *stacks.Instance) error {
-		pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		pctx, cancel := context.WithTimeout(ctx, r.healthCfg.Timeout)
 		defer cancel()
 		err := stacks.Probe(pctx, in.Spec().Port, r.readyPath)
-		res := &probeResult{ok: err == nil, at: time.Now()}
+		if ctx.Err() != nil {
+			return ctx.Err() // the slot stops: not the instance's fault
+		}
+		r.record(i, err)
 		if err != nil {
-			res.err = err.Error()
 			err = fmt.Errorf("instance %d (port %d): %w", in.Spec().Index, in.Spec().Port, err)
 		}
-		r.health[i].Store(res)
 		return err
 	})
+}
+
+// record keeps a probe's result and moves the instance out of rotation or
+// back in when its streak says so.
+func (r *slotRun) record(i int, err error) {
+	prev := r.health[i].Load()
+	if prev == nil {
+		prev = &probeResult{ok: true, healthy: true}
+	}
+	res := &probeResult{ok: err == nil, at: time.Now(), healthy: prev.healthy, streak: 1}
+	if err != nil {
+		res.err = err.Error()
+	}
+	if prev.ok == res.ok {
+		res.streak = prev.streak + 1
+	}
+	switch {
+	case res.healthy && !res.ok && res.streak >= r.healthCfg.Fall:
+		res.healthy = false
+	case !res.healthy && res.ok && res.streak >= r.healthCfg.Rise:
+		res.healthy = true
+	}
+	r.health[i].Store(res)
+	if prev.healthy != res.healthy && r.onHealth != nil {
+		r.onHealth(r.addr(i), res.healthy)
+	}
 }
 
 // waitReady waits until every instance answers its ready path.
@@ -142,7 +178,7 @@ func (r *slotRun) waitReady(ctx context.Context) error {
 			err = fmt.Errorf("instance %d (port %d) did not become ready: %w", in.Spec().Index, in.Spec().Port, err)
 			return &readyError{err: err, instance: in}
 		}
-		r.health[i].Store(&probeResult{ok: true, at: time.Now()})
+		r.health[i].Store(&probeResult{ok: true, at: time.Now(), healthy: true, streak: 1})
 		return nil
 	})
 }
@@ -160,7 +196,7 @@ func (r *slotRun) startProbing() {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stopProbe = cancel
 	go func() {
-		t := time.NewTicker(healthInterval)
+		t := time.NewTicker(r.healthCfg.Interval)
 		defer t.Stop()
 		for {
 			select {

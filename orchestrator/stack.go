@@ -140,7 +140,11 @@ func (c *Controller) templateData(s *service, slot config.Slot, n int, st stackP
 
 // newSlotRun wraps started instances with the service's settings.
 func (c *Controller) newSlotRun(s *service, slot string, instances []*stacks.Instance) *slotRun {
-	return newSlotRun(slot, s.cfg.Stack.Ready.Path, s.cfg.Stack.Grace, instances)
+	onHealth := func(addr string, healthy bool) {
+		c.proxy.SetInstanceHealth(s.cfg.Name, slot, addr, healthy)
+		c.log.Warn("instance health changed", "service", s.cfg.Name, "slot", slot, "addr", addr, "healthy", healthy)
+	}
+	return newSlotRun(slot, s.cfg.Stack.Ready.Path, s.cfg.Stack.Grace, s.cfg.Health, onHealth, instances)
 }
 
 // watchFailures marks the slot failed, with the reason, as soon as one of its

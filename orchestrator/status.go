@@ -3,19 +3,31 @@ package orchestrator
 import (
 	"time"
 
+	"deploy/proxy"
 	"deploy/state"
 )
 
 // ServiceStatus is what is live for a service and how its slots are.
 type ServiceStatus struct {
-	Service   string       `json:"service"`
-	Hosts     []string     `json:"hosts"`
-	Default   bool         `json:"default,omitempty"`
-	Live      string       `json:"live"`
-	Previous  string       `json:"previous"`
-	Busy      string       `json:"busy,omitempty"`
-	BusySince time.Time    `json:"busy_since,omitzero"`
-	Slots     []SlotStatus `json:"slots"`
+	Service   string    `json:"service"`
+	Hosts     []string  `json:"hosts"`
+	Default   bool      `json:"default,omitempty"`
+	Live      string    `json:"live"`
+	Previous  string    `json:"previous"`
+	Busy      string    `json:"busy,omitempty"`
+	BusySince time.Time `json:"busy_since,omitzero"`
+	// Preview is the slot the preview route reaches; "" when none.
+	Preview     string             `json:"preview,omitempty"`
+	Maintenance *state.Maintenance `json:"maintenance,omitempty"`
+	Pause       *PauseStatus       `json:"pause,omitempty"`
+	Slots       []SlotStatus       `json:"slots"`
+}
+
+// PauseStatus says since when a service's requests are held, and how many
+// wait now.
+type PauseStatus struct {
+	Since   time.Time `json:"since"`
+	Waiting int       `json:"waiting"`
 }
 
 // SlotStatus is the state of one slot.
@@ -34,16 +46,24 @@ type SlotStatus struct {
 
 // InstanceStatus is the state of one instance process.
 type InstanceStatus struct {
-	Index      int       `json:"index"`
-	Port       int       `json:"port"`
-	PID        int       `json:"pid"`
-	Running    bool      `json:"running"`
-	Adopted    bool      `json:"adopted,omitempty"`
-	Restarts   int       `json:"restarts"`
+	Index    int  `json:"index"`
+	Port     int  `json:"port"`
+	PID      int  `json:"pid"`
+	Running  bool `json:"running"`
+	Adopted  bool `json:"adopted,omitempty"`
+	Restarts int  `json:"restarts"`
+	// Healthy is the active probes' verdict: an unhealthy instance is out
+	// of rotation until it answers again.
 	Healthy    bool      `json:"healthy"`
 	ProbedAt   time.Time `json:"probed_at,omitzero"`
 	ProbeError string    `json:"probe_error,omitempty"`
 	LastExit   string    `json:"last_exit,omitempty"`
+	// EjectedUntil is set while the proxy keeps the instance out of
+	// rotation after connection errors or a burst of 5xx answers.
+	EjectedUntil time.Time `json:"ejected_until,omitzero"`
+	Requests     uint64    `json:"requests"`
+	Responses5xx uint64    `json:"responses_5xx"`
+	ConnErrors   uint64    `json:"conn_errors"`
 }
 
 // Status reports every service, or the named one.
@@ -68,8 +88,12 @@ func (c *Controller) Status(service string) ([]ServiceStatus, error) {
 }
 
 func (c *Controller) serviceStatus(s *service, st *state.Service) ServiceStatus {
-	ss := ServiceStatus{Service: s.cfg.Name, Hosts: s.cfg.Hosts, Default: s.cfg.Default, Live: st.Live, Previous: st.Previous}
+	ss := ServiceStatus{Service: s.cfg.Name, Hosts: s.cfg.Hosts, Default: s.cfg.Default, Live: st.Live, Previous: st.Previous,
+		Preview: c.proxy.Preview(s.cfg.Name), Maintenance: st.Maintenance}
 	ss.Busy, ss.BusySince = s.busy.current()
+	if since, waiting, ok := c.proxy.Paused(s.cfg.Name); ok {
+		ss.Pause = &PauseStatus{Since: since, Waiting: waiting}
+	}
 	for _, slot := range s.cfg.Slots {
 		sl := SlotStatus{Slot: slot.Name, Status: state.SlotStopped, Live: st.Live == slot.Name, Ports: slot.Ports(s.cfg.Instances)}
 		if rec := st.Slots[slot.Name]; rec != nil {
@@ -77,7 +101,7 @@ func (c *Controller) serviceStatus(s *service, st *state.Service) ServiceStatus 
 		}
 		if run := s.run(slot.Name); run != nil {
 			sl.InFlight = c.proxy.InFlight(s.cfg.Name, slot.Name)
-			sl.Instances, sl.Healthy = run.instanceStatus()
+			sl.Instances, sl.Healthy = run.instanceStatus(c.proxy.InstanceStats(s.cfg.Name, slot.Name))
 		}
 		ss.Slots = append(ss.Slots, sl)
 	}
@@ -85,7 +109,7 @@ func (c *Controller) serviceStatus(s *service, st *state.Service) ServiceStatus 
 }
 
 // instanceStatus reports each instance; the slot is healthy when all are.
-func (r *slotRun) instanceStatus() ([]InstanceStatus, bool) {
+func (r *slotRun) instanceStatus(traffic []proxy.InstanceStats) ([]InstanceStatus, bool) {
 	out := make([]InstanceStatus, len(r.instances))
 	healthy := true
 	for i, in := range r.instances {
@@ -95,7 +119,12 @@ func (r *slotRun) instanceStatus() ([]InstanceStatus, bool) {
 			Adopted: st.Adopted, Restarts: st.Restarts, LastExit: st.LastExit,
 		}
 		if p := r.health[i].Load(); p != nil {
-			is.Healthy, is.ProbedAt, is.ProbeError = p.ok, p.at, p.err
+			is.Healthy, is.ProbedAt, is.ProbeError = p.healthy, p.at, p.err
+		}
+		for _, t := range traffic {
+			if t.Addr == r.addr(i) {
+				is.EjectedUntil, is.Requests, is.Responses5xx, is.ConnErrors = t.EjectedUntil, t.Requests, t.Responses5xx, t.ConnErrors
+			}
 		}
 		healthy = healthy && is.Healthy && is.Running
 		out[i] = is

@@ -5,9 +5,14 @@ import (
 	"fmt"
 	"time"
 
+	"deploy/checks"
 	"deploy/proxy"
 	"deploy/state"
 )
+
+// interruptWait bounds how long a switch or rollback waits for a release's
+// watch to give way.
+const interruptWait = 5 * time.Second
 
 // SwitchRequest asks to route a service's new requests to another slot.
 type SwitchRequest struct {
@@ -15,9 +20,15 @@ type SwitchRequest struct {
 	To      string `json:"to"`
 	// Force skips the readiness gate (not the need for running instances);
 	// history records it.
-	Force  bool   `json:"force,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	Actor  string `json:"-"`
+	Force bool `json:"force,omitempty"`
+	// SkipChecks switches without running the service's checks; history
+	// records it.
+	SkipChecks bool   `json:"skip_checks,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Actor      string `json:"-"`
+
+	// checked is the passing report of checks a release ran just before.
+	checked *CheckReport
 }
 
 // RollbackRequest asks to switch a service back to its previous slot.
@@ -38,6 +49,8 @@ type SwitchResult struct {
 	Forced    bool               `json:"forced,omitempty"`
 	SwapUS    int64              `json:"swap_us"`
 	Drain     *proxy.DrainResult `json:"drain,omitempty"`
+	// Checks summarises the gate's checks, or why they did not run.
+	Checks string `json:"checks,omitempty"`
 }
 
 // Switch routes the service's new requests to req.To. Requests in flight
@@ -48,7 +61,9 @@ func (c *Controller) Switch(ctx context.Context, req SwitchRequest) (*SwitchResu
 
 // Rollback switches back to the previous slot, which is still warm.
 func (c *Controller) Rollback(ctx context.Context, req RollbackRequest) (*SwitchResult, error) {
-	sreq := SwitchRequest{Service: req.Service, Force: req.Force, Reason: req.Reason, Actor: req.Actor}
+	// A rollback goes back to the slot that was live and checked before;
+	// rerunning its checks would only slow down an incident.
+	sreq := SwitchRequest{Service: req.Service, Force: req.Force, SkipChecks: true, Reason: req.Reason, Actor: req.Actor}
 	if s, ok := c.services[req.Service]; ok {
 		svc := c.view().Service(s.cfg.Name)
 		if svc.Previous == "" {
@@ -66,10 +81,19 @@ func (c *Controller) switchTo(ctx context.Context, op string, req SwitchRequest)
 	started := time.Now()
 	entry := state.Entry{Actor: req.Actor, Op: op, Service: req.Service, To: req.To, Reason: req.Reason, Forced: req.Force}
 	defer func() {
-		if res != nil && res.Drain != nil {
-			entry.Detail = drainDetail(res.Drain)
+		if res != nil {
+			entry.Checks = res.Checks
+			if res.Drain != nil {
+				entry.Detail = drainDetail(res.Drain)
+			}
+		}
+		if e := asError(err); e != nil && e.Kind == KindChecksFailed {
+			entry.Checks = checks.Summary(e.Checks)
 		}
 		c.record(entry, started, err)
+		if res != nil && !res.Unchanged {
+			c.notify(Event{Event: op, Service: req.Service, Actor: req.Actor, From: res.From, To: res.To, Reason: req.Reason, Result: state.ResultOK})
+		}
 	}()
 	s, err := c.service(req.Service)
 	if err != nil {
@@ -78,7 +102,11 @@ func (c *Controller) switchTo(ctx context.Context, op string, req SwitchRequest)
 	if _, err := s.slotConfig(req.To); err != nil {
 		return nil, err
 	}
-	release, err := s.busy.acquire(s.cfg.Name, op)
+	// An operator's switch or rollback takes over from a release that is
+	// only watching its new slot.
+	lctx, cancel := context.WithTimeout(ctx, interruptWait)
+	release, err := s.busy.acquireOrInterrupt(lctx, s.cfg.Name, op, req.Actor)
+	cancel()
 	if err != nil {
 		return nil, err
 	}
@@ -88,16 +116,27 @@ func (c *Controller) switchTo(ctx context.Context, op string, req SwitchRequest)
 		return nil, err
 	}
 	entry.From = res.From
-	if !res.Unchanged {
-		go c.pruneReleases()
+	if rec := c.view().Service(s.cfg.Name).Slots[req.To]; rec != nil {
+		entry.Release = rec.Release
 	}
+	c.finishSwitch(ctx, s, res, drain)
+	return res, nil
+}
+
+// finishSwitch follows a switch that happened: the preview route moves to
+// the slot that was live, the old slot drains, old releases are pruned.
+func (c *Controller) finishSwitch(ctx context.Context, s *service, res *SwitchResult, drain *proxy.Drain) {
+	if res.Unchanged {
+		return
+	}
+	c.refreshPreview(s)
+	go c.pruneReleases()
 	if drain != nil {
 		dctx, cancel := context.WithTimeout(ctx, s.cfg.DrainTimeout)
 		defer cancel()
 		r := drain.Wait(dctx)
 		res.Drain = &r
 	}
-	return res, nil
 }
 
 // swap checks the target slot, saves the new live slot and flips the proxy.
@@ -124,6 +163,23 @@ func (c *Controller) swap(ctx context.Context, s *service, op string, req Switch
 	if err := run.probeAll(ctx); err != nil && !req.Force {
 		return nil, nil, errorf(KindRefused, "check the slot's logs and status; --force switches anyway and is recorded",
 			"cannot %s %s to %s: slot %s is not ready: %v", op, name, req.To, req.To, err)
+	}
+	switch {
+	case req.checked != nil:
+		res.Checks = req.checked.Summary
+	case req.SkipChecks && op == "rollback":
+		res.Checks = "skipped: a rollback returns to the slot checked before"
+	case req.SkipChecks:
+		res.Checks = "skipped by --skip-checks"
+	default:
+		rep := c.checkSlot(ctx, s, run)
+		if !rep.OK {
+			e := errorf(KindChecksFailed, fmt.Sprintf("deploy check %s --slot %s shows every result; --skip-checks switches anyway and is recorded", name, req.To),
+				"cannot switch %s to %s: its checks failed: %s", name, req.To, rep.Summary)
+			e.Checks = rep.Results
+			return nil, nil, e
+		}
+		res.Checks = rep.Summary
 	}
 	err := c.update(func(snap *state.Snapshot) {
 		svc := snap.Service(name)

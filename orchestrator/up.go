@@ -43,7 +43,7 @@ type UpResult struct {
 func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err error) {
 	started := time.Now()
 	defer func() {
-		c.record(state.Entry{Actor: req.Actor, Op: "up", Service: req.Service, Slot: req.Slot, To: req.Release}, started, err)
+		c.record(state.Entry{Actor: req.Actor, Op: "up", Service: req.Service, Slot: req.Slot, To: req.Release, Release: req.Release}, started, err)
 	}()
 	s, err := c.service(req.Service)
 	if err != nil {
@@ -53,12 +53,23 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.busy.acquire(s.cfg.Name, "up "+slot.Name)
+	release, err := s.busy.acquire(s.cfg.Name, "up "+slot.Name, req.Actor)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
+	if err := c.refuseSideBySide(s, slot.Name, req.Release); err != nil {
+		return nil, err
+	}
+	return c.up(ctx, s, slot, req.Release, nil)
+}
 
+// up replaces whatever runs in the slot with the release (the configured
+// stack dir when release is ""), and waits until it is ready. beforeStart,
+// when set, runs after the stack is in place and before any instance starts
+// (the migration of a release that needs one). Callers hold the busy lock.
+func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, releaseID string, beforeStart func(stackPlace) error) (*UpResult, error) {
+	started := time.Now()
 	if live := c.view().Service(s.cfg.Name).Live; live == slot.Name {
 		return nil, errorf(KindRefused, fmt.Sprintf("bring up another slot and switch to it first (deploy switch %s --to OTHER)", s.cfg.Name),
 			"slot %s is live for %s: restarting it would take the site down", slot.Name, s.cfg.Name)
@@ -75,21 +86,27 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 	}
 
 	st := stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease}
-	if req.Release != "" {
-		defer c.reserve(req.Release, s.cfg.Name+"/"+slot.Name)()
-		dir, err := c.unpack(ctx, s.cfg.Name, slot.Name, req.Release)
+	if releaseID != "" {
+		defer c.reserve(releaseID, s.cfg.Name+"/"+slot.Name)()
+		dir, err := c.unpack(ctx, s.cfg.Name, slot.Name, releaseID)
 		if err != nil {
 			return nil, err
 		}
-		st = stackPlace{dir: dir, release: req.Release}
+		st = stackPlace{dir: dir, release: releaseID}
 	}
 	if err := c.render(s, slot, st); err != nil {
 		return nil, err
+	}
+	if beforeStart != nil {
+		if err := beforeStart(st); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := c.startSlot(ctx, s, slot, st); err != nil {
 		return nil, err
 	}
 	c.retireStackDirs(s.cfg.Name, slot.Name, st.release)
+	c.refreshPreview(s)
 	return &UpResult{
 		Service: s.cfg.Name, Slot: slot.Name, Release: st.release, StackDir: st.dir,
 		Ports: slot.Ports(s.cfg.Instances), Restarted: restarted,
@@ -106,7 +123,12 @@ func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot
 		for n := 1; n <= s.cfg.Instances; n++ {
 			rec.Instances = append(rec.Instances, state.Instance{Index: n, Port: slot.Port(n)})
 		}
-		snap.Service(name).Slots[slot.Name] = rec
+		svc := snap.Service(name)
+		svc.Slots[slot.Name] = rec
+		if svc.Previous == slot.Name {
+			// The warm stack a rollback would return to is gone.
+			svc.Previous = ""
+		}
 	})
 	if err != nil {
 		return nil, err

@@ -60,9 +60,7 @@ func (d *Drain) Wait(ctx context.Context) DrainResult {
 // WaitIdle waits until a slot that is not live has no request in flight, or
 // ctx ends. It is what a stop waits for before it ends the slot's processes.
 func (p *Proxy) WaitIdle(ctx context.Context, service, slot string) DrainResult {
-	p.mu.Lock()
-	pl := p.pools[poolKey{service, slot}]
-	p.mu.Unlock()
+	pl := p.lookupPool(service, slot)
 	if pl == nil {
 		return DrainResult{Slot: slot, Drained: true}
 	}
@@ -72,4 +70,10 @@ func (p *Proxy) WaitIdle(ctx context.Context, service, slot string) DrainResult 
 func (p *Proxy) isLive(pl *pool) bool {
 	r, ok := p.table.Load().byName[pl.service]
 	return ok && r.live == pl
+}
+
+// isRouted reports whether the pool is its service's live or preview pool.
+func (p *Proxy) isRouted(pl *pool) bool {
+	r, ok := p.table.Load().byName[pl.service]
+	return ok && (r.live == pl || r.preview == pl)
 }

@@ -8,9 +8,11 @@ import (
 // rewrite prepares the request for the instance. The Host header is kept as
 // the client sent it (virtual hosting in the application depends on it); the
 // X-Forwarded-* headers are set by the proxy, and a trusted front proxy's
-// values are carried on instead of replaced.
+// values are carried on instead of replaced. A preview token never goes
+// upstream, matching or not: the application could log or echo it.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.URL.Scheme = "http"
+	delete(pr.Out.Header, PreviewHeader)
 	trusted := p.trusted(pr.In.RemoteAddr)
 	if trusted {
 		if prior := pr.In.Header["X-Forwarded-For"]; len(prior) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 )
 
 // pageText is what a visitor reads when the proxy answers by itself. It names
@@ -14,12 +15,40 @@ var pageText = map[int]string{
 	http.StatusBadGateway:         "The site could not answer this request. Please try again.\n",
 }
 
-func writePage(w http.ResponseWriter, status int) {
+// reply is an answer the proxy gives by itself, built once so that answering
+// many requests with it (a site in maintenance) costs no formatting.
+type reply struct {
+	status      int
+	body        []byte
+	contentType string
+	retryAfter  string // whole seconds; empty for none
+}
+
+// Built-in replies.
+var (
+	notFoundReply    = builtinReply(http.StatusNotFound, "")
+	unavailableReply = builtinReply(http.StatusServiceUnavailable, "")
+	badGatewayReply  = builtinReply(http.StatusBadGateway, "")
+	// pausedTooLongReply answers a request held longer than its pause
+	// allows; pauses are short, so asking again soon is the best advice.
+	pausedTooLongReply = builtinReply(http.StatusServiceUnavailable, "1")
+	healthReply        = &reply{status: http.StatusOK, body: []byte("ok\n"), contentType: "text/plain; charset=utf-8"}
+)
+
+func builtinReply(status int, retryAfter string) *reply {
+	return &reply{status: status, body: []byte(pageText[status]), contentType: "text/plain; charset=utf-8", retryAfter: retryAfter}
+}
+
+func (rp *reply) write(w http.ResponseWriter) {
 	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Type", rp.contentType)
+	h.Set("Content-Length", strconv.Itoa(len(rp.body)))
 	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(pageText[status]))
+	if rp.retryAfter != "" {
+		h.Set("Retry-After", rp.retryAfter)
+	}
+	w.WriteHeader(rp.status)
+	_, _ = w.Write(rp.body)
 }
 
 // backendError answers a request that its instance could not serve.
@@ -31,6 +60,6 @@ func (p *Proxy) backendError(pl *pool) func(http.ResponseWriter, *http.Request, 
 		}
 		p.log.Warn("backend request failed", "service", pl.service, "slot", pl.slot,
 			"method", r.Method, "path", r.URL.Path, "err", err)
-		writePage(w, http.StatusBadGateway)
+		badGatewayReply.write(w)
 	}
 }

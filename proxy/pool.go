@@ -16,11 +16,19 @@ type instance struct {
 	lean *upstream
 	// ejectedUntil is a UnixNano deadline; zero or past means in rotation.
 	ejectedUntil atomic.Int64
+	// unhealthy is the controller's last active-probe verdict; the zero
+	// value trusts the instance until a probe says otherwise.
+	unhealthy atomic.Bool
+	// consecutive5xx counts the 5xx answers in a row, for passive ejection.
+	consecutive5xx atomic.Int64
+	stats          counters
 }
 
-func (i *instance) available(now int64) bool { return i.ejectedUntil.Load() <= now }
+func (i *instance) available(now int64) bool {
+	return !i.unhealthy.Load() && i.ejectedUntil.Load() <= now
+}
 
-func (i *instance) eject() { i.ejectedUntil.Store(time.Now().Add(ejectFor).UnixNano()) }
+func (i *instance) eject(d time.Duration) { i.ejectedUntil.Store(time.Now().Add(d).UnixNano()) }
 
 // pool holds the instances of one slot of one service and counts the requests
 // in flight to them. A pool lives as long as its slot keeps the same
@@ -28,15 +36,17 @@ func (i *instance) eject() { i.ejectedUntil.Store(time.Now().Add(ejectFor).UnixN
 type pool struct {
 	service   string
 	slot      string
+	state     *serviceState // the service's, for its ejection policy
 	instances []*instance
 	next      atomic.Uint64
 	inFlight  atomic.Int64
+	stats     counters
 	handler   *httputil.ReverseProxy
 }
 
-// pick returns the next instance in round-robin order, skipping ejected ones
-// (all ejected: the next one anyway, so a recovered slot is found again), and
-// never the one in avoid.
+// pick returns the next instance in round-robin order, skipping unhealthy
+// and ejected ones (none left: the next one anyway, so a recovered slot is
+// found again), and never the one in avoid.
 func (p *pool) pick(avoid *instance) *instance {
 	n := uint64(len(p.instances))
 	if n == 0 {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Sentinel errors of routing changes.
@@ -27,14 +28,10 @@ type Options struct {
 	// everyone else's are replaced.
 	TrustedProxies []netip.Prefix
 	Logger         *slog.Logger
-}
-
-// Service is how one service is reached: its host names, and whether it
-// answers hosts that no service names.
-type Service struct {
-	Name    string
-	Hosts   []string
-	Default bool
+	// HealthPath, when set, is answered 200 by the proxy itself for GET and
+	// HEAD on any host, so a load balancer in front can tell the proxy is
+	// up whatever the state of the services behind it.
+	HealthPath string
 }
 
 // Backend is one slot of a service and the addresses of its instances.
@@ -67,36 +64,8 @@ func New(opts Options) *Proxy {
 		opts.Logger = slog.Default()
 	}
 	p := &Proxy{opts: opts, log: opts.Logger, transport: newTransport(), buffers: newBufferPool(), pools: map[poolKey]*pool{}}
-	p.table.Store(&table{byHost: map[string]*route{}, byName: map[string]*route{}})
+	p.table.Store(newTable())
 	return p
-}
-
-// Configure sets the services and their host names. Services that stay keep
-// their live slot; services that go are no longer routed.
-func (p *Proxy) Configure(services []Service) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	old := p.table.Load()
-	next := &table{byHost: map[string]*route{}, byName: map[string]*route{}}
-	for _, s := range services {
-		r := &route{service: s.Name}
-		if prev, ok := old.byName[s.Name]; ok {
-			r.live = prev.live
-		}
-		next.byName[s.Name] = r
-		for _, h := range s.Hosts {
-			next.byHost[normalizeHost(h)] = r
-		}
-		if s.Default {
-			next.fallback = r
-		}
-	}
-	for k := range p.pools {
-		if _, ok := next.byName[k.service]; !ok {
-			delete(p.pools, k)
-		}
-	}
-	p.table.Store(next)
 }
 
 // Switch routes the service's new requests to the backend, atomically.
@@ -113,9 +82,9 @@ func (p *Proxy) Switch(service string, to Backend) (*Drain, error) {
 	if !ok {
 		return nil, fmt.Errorf("switch %s to %s: %w", service, to.Slot, ErrUnknownService)
 	}
-	target := p.poolFor(service, to)
+	target := p.poolFor(r, to)
 	prev := r.live
-	p.table.Store(old.withLive(service, target))
+	p.table.Store(old.with(service, func(nr *route) { nr.live = target }))
 	if prev == nil || prev == target {
 		return nil, nil
 	}
@@ -124,12 +93,12 @@ func (p *Proxy) Switch(service string, to Backend) (*Drain, error) {
 
 // poolFor returns the pool of the slot, replacing it when the slot's
 // addresses changed (a restarted slot on other ports). Callers hold p.mu.
-func (p *Proxy) poolFor(service string, b Backend) *pool {
-	k := poolKey{service, b.Slot}
+func (p *Proxy) poolFor(r *route, b Backend) *pool {
+	k := poolKey{r.service, b.Slot}
 	if pl, ok := p.pools[k]; ok && pl.sameAddrs(b.Addrs) {
 		return pl
 	}
-	pl := &pool{service: service, slot: b.Slot}
+	pl := &pool{service: r.service, slot: b.Slot, state: r.state}
 	for _, a := range b.Addrs {
 		pl.instances = append(pl.instances, &instance{addr: a, lean: newUpstream(a)})
 	}
@@ -138,25 +107,11 @@ func (p *Proxy) poolFor(service string, b Backend) *pool {
 	return pl
 }
 
-// withLive returns a copy of t in which the service's live pool is pl.
-func (t *table) withLive(service string, pl *pool) *table {
-	next := &table{byHost: make(map[string]*route, len(t.byHost)), byName: make(map[string]*route, len(t.byName))}
-	remap := make(map[*route]*route, len(t.byName))
-	for name, r := range t.byName {
-		nr := &route{service: r.service, live: r.live}
-		if name == service {
-			nr.live = pl
-		}
-		remap[r] = nr
-		next.byName[name] = nr
-	}
-	for h, r := range t.byHost {
-		next.byHost[h] = remap[r]
-	}
-	if t.fallback != nil {
-		next.fallback = remap[t.fallback]
-	}
-	return next
+// lookupPool returns the current pool of a slot, or nil.
+func (p *Proxy) lookupPool(service, slot string) *pool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pools[poolKey{service, slot}]
 }
 
 // Live returns the live slot of a service and its instance addresses.
@@ -168,11 +123,10 @@ func (p *Proxy) Live(service string) (slot string, addrs []string) {
 	return r.live.slot, r.live.addrs()
 }
 
-// InFlight returns how many requests are in flight to a slot of a service.
+// InFlight returns how many requests are in flight to a slot of a service,
+// preview requests included.
 func (p *Proxy) InFlight(service, slot string) int64 {
-	p.mu.Lock()
-	pl := p.pools[poolKey{service, slot}]
-	p.mu.Unlock()
+	pl := p.lookupPool(service, slot)
 	if pl == nil {
 		return 0
 	}
@@ -180,13 +134,14 @@ func (p *Proxy) InFlight(service, slot string) int64 {
 }
 
 // Forget drops a slot's pool once the slot is stopped, so a later start on
-// other ports begins from a fresh pool. The live slot cannot be forgotten.
+// other ports begins from a fresh pool. The live slot and the preview slot
+// cannot be forgotten.
 func (p *Proxy) Forget(service, slot string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	k := poolKey{service, slot}
 	pl := p.pools[k]
-	if pl == nil || p.isLive(pl) {
+	if pl == nil || p.isRouted(pl) {
 		return
 	}
 	delete(p.pools, k)
@@ -206,35 +161,68 @@ func (p *Proxy) Services() []string {
 	return names
 }
 
-// ServeHTTP sends the request to the live slot of its service.
+// ServeHTTP sends the request to the live slot of its service, or to its
+// preview slot, unless the proxy answers it itself.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	pl, status := p.acquire(normalizeHost(r.Host))
+	if p.isHealthCheck(r) {
+		healthReply.write(w)
+		return
+	}
+	pl, answer := p.acquire(r)
 	if pl == nil {
-		writePage(w, status)
+		if answer != nil { // nil: the client left while held by a pause
+			answer.write(w)
+		}
 		return
 	}
 	defer pl.inFlight.Add(-1)
 	pl.handler.ServeHTTP(w, r)
 }
 
-// acquire picks the live pool for a host and counts the request in it. The
+// acquire picks the pool for a request and counts the request in it. The
 // count is taken before the table is read a second time: if a switch slipped
 // in between, the request backs out and follows the new table, so a drain
 // that saw zero in flight can never be followed by a request to that slot.
-func (p *Proxy) acquire(host string) (*pool, int) {
+// A request held by a pause is not counted anywhere while it waits, and
+// reads the table afresh once let go. Without a pool, acquire returns the
+// answer to give instead (nil when the client went away).
+func (p *Proxy) acquire(r *http.Request) (*pool, *reply) {
+	host := normalizeHost(r.Host)
+	var heldSince time.Time
 	for {
 		t := p.table.Load()
-		r := t.lookup(host)
-		if r == nil {
-			return nil, http.StatusNotFound
+		rt, preview := t.lookup(host)
+		if rt == nil {
+			return nil, notFoundReply
 		}
-		pl := r.live
+		pl := rt.live
+		if preview || rt.wantsPreview(r.Header) {
+			// Maintenance and pause hold back visitors, not the operators
+			// who check the new slot through its preview.
+			pl = rt.preview
+		} else {
+			if m := rt.state.maintenance.Load(); m != nil {
+				return nil, m
+			}
+			if g := rt.state.pause.Load(); g != nil {
+				if heldSince.IsZero() {
+					heldSince = time.Now()
+				}
+				switch g.wait(r.Context(), g.max-time.Since(heldSince)) {
+				case waitTimedOut:
+					return nil, pausedTooLongReply
+				case waitClientGone:
+					return nil, nil
+				}
+				continue
+			}
+		}
 		if pl == nil {
-			return nil, http.StatusServiceUnavailable
+			return nil, unavailableReply
 		}
 		pl.inFlight.Add(1)
 		if p.table.Load() == t {
-			return pl, 0
+			return pl, nil
 		}
 		pl.inFlight.Add(-1)
 	}
@@ -244,7 +232,7 @@ func (p *Proxy) acquire(host string) (*pool, int) {
 func (p *Proxy) newHandler(pl *pool) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite:      p.rewrite,
-		Transport:    &poolTransport{pool: pl, base: p.transport},
+		Transport:    &poolTransport{pool: pl, base: p.transport, log: p.log},
 		ErrorHandler: p.backendError(pl),
 		BufferPool:   p.buffers,
 	}

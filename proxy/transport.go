@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -27,10 +28,12 @@ func newTransport() *http.Transport {
 
 // poolTransport sends a request to one instance of its pool. An instance that
 // refuses the connection is taken out of rotation, and a request that can be
-// sent twice without harm is retried once on a sibling.
+// sent twice without harm is retried once on a sibling. Every attempt is
+// counted, so a retried request counts two.
 type poolTransport struct {
 	pool *pool
 	base http.RoundTripper
+	log  *slog.Logger
 }
 
 func (t *poolTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -38,16 +41,26 @@ func (t *poolTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if in == nil {
 		return nil, ErrNoInstances
 	}
-	resp, err := t.send(in, req)
+	resp, err := t.attempt(in, req)
 	if err == nil || !isConnectError(err) {
 		return resp, err
 	}
-	in.eject()
+	in.eject(ejectFor)
 	sibling := t.pool.pick(in)
 	if sibling == nil || !replayable(req) {
 		return nil, err
 	}
-	return t.send(sibling, req.Clone(req.Context()))
+	return t.attempt(sibling, req.Clone(req.Context()))
+}
+
+// attempt sends the request to one instance and counts the outcome.
+func (t *poolTransport) attempt(in *instance, req *http.Request) (*http.Response, error) {
+	resp, err := t.send(in, req)
+	if d, ejected := t.pool.record(in, req, resp, err); ejected {
+		t.log.Warn("instance out of rotation after consecutive 5xx answers",
+			"service", t.pool.service, "slot", t.pool.slot, "addr", in.addr, "for", d)
+	}
+	return resp, err
 }
 
 // send sends the request to one instance: plain reads on the lean path,

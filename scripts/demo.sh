@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The demo: start the controller on examples/demo/deploy.hcl, bring up blue,
-# switch to it, bring up green, switch, roll back, and show status and
-# history. Everything it starts is stopped at the end, even on failure.
+# The demo: start the controller on examples/demo/deploy.hcl, bring up blue
+# and switch to it, release a build to green through the whole pipeline
+# (checks, switch, watch), watch a broken release stopped by its checks, try
+# maintenance, roll back, and show status and history. Everything it starts
+# is stopped at the end, even on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,14 +12,19 @@ deploy() { ./bin/deploy "$@" --config "$config"; }
 step() { printf '\n\033[1m$ deploy %s\033[0m\n' "$*"; deploy "$@"; }
 visit() {
 	printf '  a visitor gets: '
-	curl -fsS -H 'Host: demo.localhost' http://127.0.0.1:8080/
+	curl -sS -H "Host: ${1:-demo.localhost}" http://127.0.0.1:8080/
 }
 
 if deploy status >/dev/null 2>&1; then
 	echo "a deploy controller is already running on $config; stop it first" >&2
 	exit 1
 fi
-rm -rf examples/demo/.deploy
+rm -rf examples/demo/.deploy examples/demo/build examples/demo/build-broken
+mkdir -p examples/demo/build/bin examples/demo/build-broken/bin
+cp bin/demo-app examples/demo/build/bin/
+# A broken build: it answers 500 to everything but its health path.
+cp bin/demo-app examples/demo/build-broken/bin/
+echo 0 >examples/demo/build-broken/fail-after
 
 log=$(mktemp)
 ./bin/deploy serve --config "$config" --stop-stacks >"$log" 2>&1 &
@@ -25,6 +32,7 @@ serve=$!
 cleanup() {
 	kill -TERM "$serve" 2>/dev/null && wait "$serve" 2>/dev/null || true
 	rm -f "$log"
+	rm -rf examples/demo/build-broken
 }
 trap cleanup EXIT
 for _ in $(seq 100); do
@@ -37,14 +45,22 @@ echo "controller running (pid $serve), proxy on http://127.0.0.1:8080/"
 step up demo --slot blue
 step switch demo --to blue
 visit
-step up demo --slot green
-step switch demo --to green --reason "demo release"
+step release demo --from examples/demo/build --release demo-2 --yes --reason "demo release"
 visit
-visit
+printf '  the previous slot, still warm, on the preview host:\n'
+visit preview.demo.localhost
+step check demo --slot blue
 step rollback demo --reason "demo rollback"
 visit
+step maintenance on demo --message "Back in a minute"
+visit
+step maintenance off demo
+printf '\n\033[1m$ deploy release demo --from examples/demo/build-broken --release demo-broken --yes\033[0m\n'
+code=0
+deploy release demo --from examples/demo/build-broken --release demo-broken --yes || code=$?
+printf '  exit code %s: the broken build failed its checks, nothing was switched\n' "$code"
+visit
 step status
-step down demo --slot green
 step history demo
 
 printf '\nstopping the controller and its slots\n'

@@ -24,6 +24,18 @@ type Service struct {
 	Live     string           `json:"live,omitempty"`
 	Previous string           `json:"previous,omitempty"`
 	Slots    map[string]*Slot `json:"slots,omitempty"`
+	// Maintenance is kept across restarts: a site taken down for a
+	// migration must not come back half-migrated because the controller
+	// restarted.
+	Maintenance *Maintenance `json:"maintenance,omitempty"`
+}
+
+// Maintenance says that the proxy answers a service's visitors with the
+// maintenance page, since when, why and on whose word.
+type Maintenance struct {
+	Message string    `json:"message,omitempty"`
+	Since   time.Time `json:"since"`
+	Actor   string    `json:"actor"`
 }
 
 // Slot is the remembered state of one slot of a service.
@@ -62,19 +74,23 @@ func (s *Snapshot) Service(name string) *Service {
 
 // Entry is one line of history: an operation and how it ended.
 type Entry struct {
-	Time     time.Time `json:"time"`
-	Actor    string    `json:"actor"`
-	Op       string    `json:"op"`
-	Service  string    `json:"service"`
-	Slot     string    `json:"slot,omitempty"`
-	From     string    `json:"from,omitempty"`
-	To       string    `json:"to,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-	Forced   bool      `json:"forced,omitempty"`
-	Result   string    `json:"result"`
-	Error    string    `json:"error,omitempty"`
-	Detail   string    `json:"detail,omitempty"`
-	Duration float64   `json:"duration_ms"`
+	Time    time.Time `json:"time"`
+	Actor   string    `json:"actor"`
+	Op      string    `json:"op"`
+	Service string    `json:"service"`
+	Slot    string    `json:"slot,omitempty"`
+	From    string    `json:"from,omitempty"`
+	To      string    `json:"to,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	Forced  bool      `json:"forced,omitempty"`
+	Release string    `json:"release,omitempty"`
+	// Checks summarises the smoke checks the operation ran, or says they
+	// were skipped and by whose choice.
+	Checks   string  `json:"checks,omitempty"`
+	Result   string  `json:"result"`
+	Error    string  `json:"error,omitempty"`
+	Detail   string  `json:"detail,omitempty"`
+	Duration float64 `json:"duration_ms"`
 }
 
 // History results.
@@ -82,6 +98,8 @@ const (
 	ResultOK      = "ok"
 	ResultRefused = "refused"
 	ResultFailed  = "failed"
+	// ResultRolledBack: a release switched, then went back by itself.
+	ResultRolledBack = "rolled_back"
 )
 
 // Store keeps the snapshot and the history. The local state directory is the

@@ -17,10 +17,18 @@ import (
 
 // Exit codes, as scripts rely on them.
 const (
-	exitOK     = 0
-	exitFailed = 1 // the operation was refused or failed
-	exitUsage  = 2 // bad flags, arguments or configuration
+	exitOK           = 0
+	exitFailed       = 1 // the operation was refused or failed
+	exitUsage        = 2 // bad flags, arguments or configuration
+	exitChecksFailed = 3 // the slot failed its checks; nothing was switched
+	exitRolledBack   = 4 // a release switched, then rolled itself back
+	exitRefused      = 5 // deploy release only: refused (busy, migration needed, bad input)
 )
+
+// refusedExitAnnotation marks a command whose refusals and bad input exit
+// with exitRefused rather than exitFailed or exitUsage, so that a pipeline
+// can tell "not done, and why" from "tried and failed".
+const refusedExitAnnotation = "deploy/refused-exit"
 
 // defaultConfig is used when neither --config nor DEPLOY_CONFIG says otherwise.
 const defaultConfig = "deploy.hcl"
@@ -35,6 +43,10 @@ type globals struct {
 	// started is set once cobra has accepted the command line; an error
 	// before that is the user's (unknown command, bad flag, missing flag).
 	started bool
+	// refusedCode, when set, is the exit code of a refused operation (and
+	// of bad input), for commands whose callers must tell refused from
+	// failed.
+	refusedCode int
 }
 
 // usageError marks an error the user made on the command line.
@@ -48,9 +60,12 @@ func execute(args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if cmd != nil && cmd.Annotations[refusedExitAnnotation] != "" {
+		g.refusedCode = exitRefused
 	}
 	return g.report(err)
 }
@@ -67,7 +82,9 @@ a rollback is instant.
 "deploy serve" is the controller; every other command talks to it through its
 control socket, found from the configuration (--config) or given by --socket.
 
-Exit codes: 0 success, 1 operation refused or failed, 2 usage or configuration error.`,
+Exit codes: 0 success, 1 operation refused or failed, 2 usage or configuration
+error, 3 checks failed (nothing switched); deploy release adds 4 (switched,
+then rolled back) and 5 (refused: busy, migration needed, bad input).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -80,7 +97,8 @@ Exit codes: 0 success, 1 operation refused or failed, 2 usage or configuration e
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newServeCmd(g), newValidateCmd(g), newUpCmd(g), newDownCmd(g),
 		newSwitchCmd(g), newRollbackCmd(g), newStatusCmd(g), newHistoryCmd(g),
-		newBuildCmd(g), newReleasesCmd(g), newLogsCmd(g), newExportCmd(g))
+		newBuildCmd(g), newReleasesCmd(g), newLogsCmd(g), newExportCmd(g),
+		newCheckCmd(g), newReleaseCmd(g), newMaintenanceCmd(g), newPauseCmd(g), newResumeCmd(g))
 	// cobra checks arguments and required flags just before RunE, so an
 	// error from before RunE started is always a usage error.
 	markStarted(root, g)
@@ -131,6 +149,12 @@ func (g *globals) loadConfig() (*config.Config, error) {
 	return cfg, nil
 }
 
+// silentError ends a command whose outcome was printed already, with an
+// exit code of its own.
+type silentError struct{ code int }
+
+func (e silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
 // configError is a configuration problem whose details were already printed.
 type configError struct{ error }
 
@@ -146,19 +170,43 @@ func (g *globals) client() (*orchestrator.Client, error) {
 	return orchestrator.NewClient(cfg.Controller.Socket), nil
 }
 
+// exitCode is the exit code of an operation's failure.
+func (g *globals) exitCode(k orchestrator.Kind) int {
+	switch k {
+	case orchestrator.KindChecksFailed:
+		return exitChecksFailed
+	case orchestrator.KindRolledBack:
+		return exitRolledBack
+	case orchestrator.KindInvalid, orchestrator.KindNotFound:
+		if g.refusedCode != 0 {
+			return g.refusedCode
+		}
+		return exitUsage
+	case orchestrator.KindBusy, orchestrator.KindRefused:
+		if g.refusedCode != 0 {
+			return g.refusedCode
+		}
+	}
+	return exitFailed
+}
+
 // report prints an error the way the user needs it and picks the exit code.
 func (g *globals) report(err error) int {
 	var ue usageError
 	var ce configError
 	var oe *orchestrator.Error
+	var se silentError
 	code := exitFailed
 	switch {
+	case errors.As(err, &se):
+		return se.code
 	case !g.started, errors.As(err, &ue), errors.As(err, &ce):
 		code = exitUsage
-	case errors.As(err, &oe):
-		if oe.Kind == orchestrator.KindInvalid || oe.Kind == orchestrator.KindNotFound {
-			code = exitUsage
+		if g.refusedCode != 0 {
+			code = g.refusedCode
 		}
+	case errors.As(err, &oe):
+		code = g.exitCode(oe.Kind)
 		if g.json {
 			printJSON(g.stdout, oe)
 		}

@@ -100,7 +100,7 @@ func (s *serveCmd) run(ctx context.Context) error {
 	if err := releases.Sweep(); err != nil {
 		return err
 	}
-	p := proxy.New(proxy.Options{TrustedProxies: cfg.Proxy.TrustedProxies, Logger: log})
+	p := proxy.New(proxy.Options{TrustedProxies: cfg.Proxy.TrustedProxies, HealthPath: cfg.Proxy.HealthPath, Logger: log})
 	ctrl := orchestrator.New(cfg, store, releases, p, log)
 	// Listeners first: a port taken by someone else fails the start before
 	// anything is adopted or restarted.

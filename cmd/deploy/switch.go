@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -21,9 +22,12 @@ finish on the old slot, which keeps running so that "deploy rollback" is
 instant. The command reports when the old slot has drained (or, at the
 service's drain_timeout, how many requests were still in flight there).
 
-The switch is refused when the target slot is not running, or when one of its
-instances does not answer its ready path; --force skips the readiness gate
-(never the need for running instances) and is recorded in the history.`,
+The switch is refused when the target slot is not running, when one of its
+instances does not answer its ready path, or when it fails one of the
+service's checks (run directly on each instance and through the preview
+route, exit code 3). --force skips the readiness gate (never the need for
+running instances) and --skip-checks skips the checks; both are recorded in
+the history.`,
 		Example: "  deploy switch demo --to green --reason \"release 2026.11.22-1\"",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
@@ -35,6 +39,7 @@ instances does not answer its ready path; --force skips the readiness gate
 	}
 	cmd.Flags().StringVar(&req.To, "to", "", "slot to route to (required)")
 	cmd.Flags().BoolVar(&req.Force, "force", false, "switch even if the slot fails its readiness probe (recorded)")
+	cmd.Flags().BoolVar(&req.SkipChecks, "skip-checks", false, "switch without running the service's checks (recorded)")
 	cmd.Flags().StringVar(&req.Reason, "reason", "", "why, for the history")
 	cmd.MarkFlagRequired("to")
 	jsonFlag(cmd, g)
@@ -72,6 +77,10 @@ func (g *globals) runSwitch(ctx context.Context, verb string, op func(context.Co
 	}
 	res, err := op(ctx, c)
 	if err != nil {
+		var oe *orchestrator.Error
+		if errors.As(err, &oe) && len(oe.Checks) > 0 && !g.json {
+			printChecks(g.stderr, oe.Checks)
+		}
 		return err
 	}
 	return g.printSwitch(verb, res)
@@ -95,6 +104,9 @@ func (g *globals) printSwitch(verb string, res *orchestrator.SwitchResult) error
 		forced = " (forced)"
 	}
 	fmt.Fprintf(w, "%s: %s from %s to %s%s; %s is live now\n", res.Service, verb, from, res.To, forced, res.To)
+	if res.Checks != "" {
+		fmt.Fprintf(w, "%s: checks: %s\n", res.Service, res.Checks)
+	}
 	printDrain(w, res)
 	return nil
 }

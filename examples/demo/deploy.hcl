@@ -1,5 +1,6 @@
 # The demo: one service, two slots of two instances each, running the small
-# demo application (examples/demo/app) built into ../../bin/demo-app.
+# demo application (examples/demo/app). "make demo" copies its binary into
+# build/bin/, the build directory a release is made from.
 
 controller {
   state_dir = ".deploy"   # relative to this file
@@ -19,11 +20,36 @@ service "demo" {
   slot "green" { base_port = 9201 }
 
   stack {
-    dir     = "."
-    command = ["../../bin/demo-app"]
+    dir     = "build"            # without a release: run the build directory as it is
+    command = ["bin/demo-app"]   # inside the unpacked release when there is one
     ready {
       path    = "/healthz"
       timeout = "20s"
     }
+  }
+
+  # The slot that is not live answers http://preview.demo.localhost:8080/.
+  preview {
+    hosts = ["preview.demo.localhost"]
+  }
+
+  # A switch and a release go ahead only when these pass on every instance
+  # and through the preview route.
+  check "home" {
+    http {
+      path          = "/"
+      body_contains = "service=demo"
+    }
+  }
+  check "port" {
+    tcp {}
+  }
+
+  # After a release's switch: watch the new slot for 5s, roll back by itself
+  # when more than 2% of its answers are errors.
+  watch = "5s"
+  rollback_when {
+    error_rate   = 0.02
+    min_requests = 20
   }
 }

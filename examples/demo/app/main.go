@@ -13,12 +13,32 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
 // maxSlow bounds /slow so a typo cannot hold a connection for hours.
 const maxSlow = 60 * time.Second
+
+// failAfterFile, when present in the working directory (the release), holds
+// a number N: after N requests the application answers 500 to everything but
+// /healthz. It makes a bad release to try checks and automatic rollback on.
+const failAfterFile = "fail-after"
+
+// failAfter reads failAfterFile; -1 means never fail.
+func failAfter() int64 {
+	b, err := os.ReadFile(failAfterFile)
+	if err != nil {
+		return -1
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || n < 0 {
+		log.Fatalf("demo-app: %s must hold a non-negative whole number", failAfterFile)
+	}
+	return n
+}
 
 func main() {
 	port := os.Getenv("PORT")
@@ -32,11 +52,24 @@ func main() {
 	who := fmt.Sprintf("service=%s slot=%s instance=%s release=%s",
 		os.Getenv("SERVICE"), os.Getenv("SLOT"), os.Getenv("INSTANCE"), release)
 
+	limit := failAfter()
+	var served atomic.Int64
+	failing := func(w http.ResponseWriter) bool {
+		if limit >= 0 && served.Add(1) > limit {
+			http.Error(w, who+": failing on purpose ("+failAfterFile+")", http.StatusInternalServerError)
+			return true
+		}
+		return false
+	}
+
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		if failing(w) {
+			return
+		}
 		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
 		if err != nil || ms < 0 {
 			http.Error(w, "ms must be a non-negative whole number of milliseconds", http.StatusBadRequest)
@@ -50,6 +83,9 @@ func main() {
 		fmt.Fprintln(w, who)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if failing(w) {
+			return
+		}
 		fmt.Fprintln(w, who)
 	})
 

@@ -1,0 +1,110 @@
+package orchestrator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"deploy/config"
+	"deploy/state"
+)
+
+// Event is what notifiers are told, as one JSON object.
+type Event struct {
+	Event   string    `json:"event"` // one of config.NotifyEvents
+	Service string    `json:"service"`
+	Time    time.Time `json:"time"`
+	Actor   string    `json:"actor,omitempty"`
+	From    string    `json:"from,omitempty"`
+	To      string    `json:"to,omitempty"`
+	Release string    `json:"release,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	Result  string    `json:"result"`
+	Error   string    `json:"error,omitempty"`
+	Checks  string    `json:"checks,omitempty"`
+}
+
+// notify tells the service's notifiers about ev in the background. A
+// notifier that fails never fails the deployment it reports on; its failure
+// goes to the controller's log and the history.
+func (c *Controller) notify(ev Event) {
+	s, ok := c.services[ev.Service]
+	if !ok {
+		return
+	}
+	ev.Time = time.Now().UTC()
+	body, err := json.Marshal(ev)
+	if err != nil {
+		c.log.Error("encode notification", "event", ev.Event, "err", err)
+		return
+	}
+	for _, n := range s.cfg.Notify {
+		if !slices.Contains(n.Events, ev.Event) {
+			continue
+		}
+		go func() {
+			started := time.Now()
+			err := c.deliver(n, body)
+			if err == nil {
+				return
+			}
+			c.log.Warn("notification failed", "service", ev.Service, "notify", n.Name, "event", ev.Event, "err", err)
+			c.record(state.Entry{Actor: ev.Actor, Op: "notify", Service: ev.Service, Detail: n.Name + " (" + ev.Event + ")"},
+				started, errorf(KindFailed, "", "notify %s: %v", n.Name, err))
+		}()
+	}
+}
+
+// deliver sends one notification, bounded by the notifier's timeout.
+func (c *Controller) deliver(n config.Notify, body []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), n.Timeout)
+	defer cancel()
+	if n.Webhook != "" {
+		return postWebhook(ctx, n.Webhook, body)
+	}
+	return c.runNotifyCommand(ctx, n.Command, body)
+}
+
+func postWebhook(ctx context.Context, url string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "deploy")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("webhook answered %s", resp.Status)
+	}
+	return nil
+}
+
+// runNotifyCommand runs a notifier command in the config file's directory
+// with the event on stdin; a timeout kills its whole process group.
+func (c *Controller) runNotifyCommand(ctx context.Context, argv []string, body []byte) error {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = filepath.Dir(c.cfg.File)
+	cmd.Stdin = bytes.NewReader(body)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if len(out) > 512 {
+			out = out[len(out)-512:]
+		}
+		return fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
+}

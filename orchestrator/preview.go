@@ -1,0 +1,71 @@
+package orchestrator
+
+import (
+	"crypto/rand"
+	"net"
+	"net/http"
+	"time"
+
+	"deploy/proxy"
+)
+
+// previewHeader carries a preview token; the proxy strips it before the
+// request goes upstream.
+const previewHeader = proxy.PreviewHeader
+
+// newPreviewToken is the controller's own preview token: checks reach the
+// preview slot through the proxy with it even when the config names neither
+// preview hosts nor a token. It lives as long as the controller process.
+func newPreviewToken() string { return rand.Text() }
+
+// refreshPreview points the service's preview route at its running slot
+// that is not live and started last (after an up, the new slot; after a
+// switch, the previous one, still warm), or clears it when there is none.
+func (c *Controller) refreshPreview(s *service) {
+	live := c.view().Service(s.cfg.Name).Live
+	var pick *slotRun
+	var pickStarted time.Time
+	for _, sc := range s.cfg.Slots {
+		run := s.run(sc.Name)
+		if run == nil || sc.Name == live {
+			continue
+		}
+		if pick == nil || run.startedAt.After(pickStarted) {
+			pick, pickStarted = run, run.startedAt
+		}
+	}
+	if pick == nil {
+		c.proxy.ClearPreview(s.cfg.Name)
+		return
+	}
+	c.previewSlot(s, pick)
+}
+
+// previewSlot points the service's preview route at a running slot.
+func (c *Controller) previewSlot(s *service, run *slotRun) {
+	if err := c.proxy.SetPreview(s.cfg.Name, proxy.Backend{Slot: run.name, Addrs: run.addrs()}); err != nil {
+		c.log.Error("set preview route", "service", s.cfg.Name, "slot", run.name, "err", err)
+	}
+}
+
+// proxyAddr is where the controller itself reaches its proxy: the first
+// listen address, with a wildcard host replaced by loopback.
+func (c *Controller) proxyAddr() string {
+	host, port, err := net.SplitHostPort(c.cfg.Proxy.Listen[0])
+	if err != nil {
+		return c.cfg.Proxy.Listen[0]
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+		if ip != nil && ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// previewHeaders are what a check sends through the proxy to reach the
+// preview slot rather than the live one.
+func (c *Controller) previewHeaders() http.Header {
+	return http.Header{previewHeader: []string{c.previewToken}}
+}
