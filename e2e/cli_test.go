@@ -76,7 +76,7 @@ func TestCLI_SecondOperationOnABusyServiceIsRefusedAtOnce(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if code != 1 || !strings.Contains(errOut, "busy: up blue of demo started at") {
+	if code != 1 || !strings.Contains(errOut, "busy: up blue of demo started by ") {
 		t.Fatalf("switch during up: exit %d, %q", code, errOut)
 	}
 	if e := <-upDone; e != "" {

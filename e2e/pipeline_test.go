@@ -181,7 +181,7 @@ func TestCheck_ReportsEveryTargetAndExitsByTheResult(t *testing.T) {
 	s.must("up", "demo", "--slot", "green")
 
 	out := s.must("check", "demo", "--slot", "green")
-	for _, want := range []string{"home", "port", "env", "instance 1", "instance 2", "preview route", "5/5 passed"} {
+	for _, want := range []string{"home", "port", "env", "instance 1", "instance 2", "preview route", "6/6 passed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check output lacks %q:\n%s", want, out)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"deploy/config"
 	"deploy/stacks"
+	"deploy/state"
 )
 
 // releaseThroughMaintenance walks the maintenance path, for a release that
@@ -38,8 +39,17 @@ func (c *Controller) releaseThroughMaintenance(ctx context.Context, s *service, 
 			"release %s needs a data migration, and %s has no migrate command", req.Release, name)
 	}
 
+	// Each step that changes what runs or what visitors get is recorded on
+	// its own, so the history shows how far a failed walk came.
+	record := func(op, slot string, started time.Time, err error) {
+		c.record(state.Entry{Actor: req.Actor, Op: op, Service: name, Slot: slot, Release: req.Release, Reason: releaseReason(req)}, started, err)
+	}
+
 	step(stepMaintenanceOn, StepRunning, "visitors get the maintenance page")
-	if _, err := c.setMaintenance(s, true, req.Message, req.Actor); err != nil {
+	t0 := time.Now()
+	_, err := c.setMaintenance(s, true, req.Message, req.Actor)
+	record("maintenance on", "", t0, err)
+	if err != nil {
 		return stopped(stepMaintenanceOn, err)
 	}
 	step(stepMaintenanceOn, StepOK, "")
@@ -47,7 +57,10 @@ func (c *Controller) releaseThroughMaintenance(ctx context.Context, s *service, 
 	step(stepStopOld, StepRunning, "stopping every running slot of %s", name)
 	for _, sl := range s.cfg.Slots {
 		if run := s.run(sl.Name); run != nil {
-			if _, err := c.stopSlot(ctx, s, run); err != nil {
+			t0 := time.Now()
+			_, err := c.stopSlot(ctx, s, run)
+			record("down", sl.Name, t0, err)
+			if err != nil {
 				return stopped(stepStopOld, err)
 			}
 		}
@@ -56,9 +69,12 @@ func (c *Controller) releaseThroughMaintenance(ctx context.Context, s *service, 
 
 	step(stepUp, StepRunning, "unpacking %s into slot %s, migrating, starting", req.Release, idle.Name)
 	migrated := false
-	_, err := c.up(ctx, s, idle, req.Release, func(st stackPlace) error {
+	_, err = c.up(ctx, s, idle, req.Release, func(st stackPlace) error {
 		step(stepMigrate, StepRunning, "%s", strings.Join(s.cfg.Migrate.Command, " "))
-		if err := c.migrate(ctx, s, idle, st); err != nil {
+		t0 := time.Now()
+		err := c.migrate(ctx, s, idle, st)
+		record("migrate", idle.Name, t0, err)
+		if err != nil {
 			return err
 		}
 		migrated = true
@@ -84,7 +100,10 @@ func (c *Controller) releaseThroughMaintenance(ctx context.Context, s *service, 
 	done()
 
 	step(stepMaintenanceOff, StepRunning, "")
-	if _, err := c.setMaintenance(s, false, "", req.Actor); err != nil {
+	t0 = time.Now()
+	_, err = c.setMaintenance(s, false, "", req.Actor)
+	record("maintenance off", "", t0, err)
+	if err != nil {
 		return stopped(stepMaintenanceOff, err)
 	}
 	step(stepMaintenanceOff, StepOK, "visitors reach %s on %s", req.Release, idle.Name)
