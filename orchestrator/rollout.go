@@ -91,6 +91,12 @@ func (c *Controller) Release(ctx context.Context, req ReleaseRequest) (res *Rele
 	if req.Release == "" && req.From == "" {
 		return nil, errorf(KindInvalid, "give --release ID, or --from DIR to build one", "no release given")
 	}
+	if req.Watch != nil && *req.Watch < 0 {
+		return nil, errorf(KindInvalid, "give a watch window of 0s (none) or more", "watch %s is negative", time.Duration(*req.Watch))
+	}
+	if req.Message != "" && !req.Maintenance {
+		return nil, errorf(KindInvalid, "give the message with --maintenance", "a maintenance message without the maintenance path")
+	}
 	unlock, err := s.busy.acquire(s.cfg.Name, "release", req.Actor)
 	if err != nil {
 		return nil, err

@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"deploy/state"
 )
 
 func newHistoryCmd(g *globals) *cobra.Command {
@@ -30,21 +33,11 @@ func newHistoryCmd(g *globals) *cobra.Command {
 				return printJSON(g.stdout, entries)
 			}
 			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "TIME\tACTOR\tOP\tSLOT\tFROM\tTO\tRESULT\tDURATION\tDETAIL")
+			fmt.Fprintln(w, "TIME\tACTOR\tOP\tSLOT\tFROM\tTO\tRELEASE\tRESULT\tDURATION\tDETAIL")
 			for _, e := range entries {
-				detail := e.Detail
-				if e.Error != "" {
-					detail = e.Error
-				}
-				if e.Forced {
-					detail = "forced; " + detail
-				}
-				if e.Reason != "" {
-					detail = "reason: " + e.Reason + "; " + detail
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.Actor, e.Op,
-					orDash(e.Slot), orDash(e.From), orDash(e.To), e.Result,
-					(time.Duration(e.Duration * float64(time.Millisecond))).Round(time.Microsecond), detail)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.Actor, e.Op,
+					orDash(e.Slot), orDash(e.From), orDash(e.To), orDash(e.Release), e.Result,
+					(time.Duration(e.Duration * float64(time.Millisecond))).Round(time.Microsecond), historyDetail(e))
 			}
 			return w.Flush()
 		},
@@ -52,4 +45,27 @@ func newHistoryCmd(g *globals) *cobra.Command {
 	cmd.Flags().IntVar(&limit, "limit", 50, "how many of the latest entries to show (0: all)")
 	jsonFlag(cmd, g)
 	return cmd
+}
+
+// historyDetail says why and how an entry went, in one cell: the reason, a
+// forced switch, the error or the detail, and the checks when they are not
+// in the error already.
+func historyDetail(e state.Entry) string {
+	var parts []string
+	if e.Reason != "" {
+		parts = append(parts, "reason: "+e.Reason)
+	}
+	if e.Forced {
+		parts = append(parts, "forced")
+	}
+	if e.Checks != "" && !strings.Contains(e.Error, e.Checks) {
+		parts = append(parts, "checks: "+e.Checks)
+	}
+	switch {
+	case e.Error != "":
+		parts = append(parts, e.Error)
+	case e.Detail != "":
+		parts = append(parts, e.Detail)
+	}
+	return strings.Join(parts, "; ")
 }

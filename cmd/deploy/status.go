@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -49,6 +50,15 @@ func printServiceStatus(out io.Writer, s orchestrator.ServiceStatus) {
 	if s.Busy != "" {
 		fmt.Fprintf(out, "  busy: %s since %s\n", s.Busy, since(s.BusySince))
 	}
+	if m := s.Maintenance; m != nil {
+		fmt.Fprintf(out, "  MAINTENANCE since %s by %s: visitors get the maintenance page (%q)\n", since(m.Since), m.Actor, m.Message)
+	}
+	if p := s.Pause; p != nil {
+		fmt.Fprintf(out, "  PAUSED since %s: %d requests held until deploy resume %s\n", since(p.Since), p.Waiting, s.Service)
+	}
+	if s.Preview != "" {
+		fmt.Fprintf(out, "  preview: %s\n", s.Preview)
+	}
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "  SLOT\tSTATUS\tRELEASE\tPORTS\tHEALTH\tIN-FLIGHT\tINSTANCES")
 	for _, sl := range s.Slots {
@@ -72,8 +82,15 @@ func printServiceStatus(out io.Writer, s orchestrator.ServiceStatus) {
 			fmt.Fprintf(out, "  %s: %s\n", sl.Slot, sl.Reason)
 		}
 		for _, in := range sl.Instances {
-			if in.ProbeError != "" {
-				fmt.Fprintf(out, "  %s instance %d: %s\n", sl.Slot, in.Index, in.ProbeError)
+			switch {
+			case !in.Healthy && in.ProbeError != "":
+				fmt.Fprintf(out, "  %s instance %d: unhealthy, out of rotation: %s\n", sl.Slot, in.Index, in.ProbeError)
+			case in.ProbeError != "":
+				fmt.Fprintf(out, "  %s instance %d: last probe failed: %s\n", sl.Slot, in.Index, in.ProbeError)
+			}
+			if time.Now().Before(in.EjectedUntil) {
+				fmt.Fprintf(out, "  %s instance %d: ejected by the proxy until %s after connection errors or 5xx answers in a row (%d requests, %d 5xx, %d connection errors)\n",
+					sl.Slot, in.Index, in.EjectedUntil.Format(time.TimeOnly), in.Requests, in.Responses5xx, in.ConnErrors)
 			}
 		}
 	}
@@ -94,7 +111,9 @@ func instancesSummary(ins []orchestrator.InstanceStatus) string {
 		case !in.Running:
 			state = "not running"
 		case !in.Healthy:
-			state = "not answering"
+			state = "unhealthy"
+		case time.Now().Before(in.EjectedUntil):
+			state = "ejected"
 		}
 		out += fmt.Sprintf("%d:pid %d %s", in.Index, in.PID, state)
 		if in.Restarts > 0 {
