@@ -76,6 +76,15 @@ func TestAPI_BadRequestsGetAClearErrorAndChangeNothing(t *testing.T) {
 		{"POST", "/v1/services/demo/down", `{"slot":"blue"}` + strings.Repeat(" ", maxRequestBody), 400, KindInvalid, "too large"},
 		{"GET", "/v1/services/demo/history?limit=-3", ``, 400, KindInvalid, "limit"},
 		{"GET", "/v1/status?service=nope", ``, 404, KindNotFound, "no service"},
+		{"POST", "/v1/services/demo/release", `{}`, 400, KindInvalid, "no release given"},
+		{"POST", "/v1/services/demo/release", `{"release":"r1","watch":"-1s"}`, 400, KindInvalid, "negative"},
+		{"POST", "/v1/services/demo/release", `{"release":"r1","watch":90}`, 400, KindInvalid, "duration must be a string"},
+		{"POST", "/v1/services/demo/release", `{"release":"r1","message":"x"}`, 400, KindInvalid, "without the maintenance path"},
+		{"POST", "/v1/services/demo/release", `{"release":"nope"}`, 404, KindNotFound, `no release "nope"`},
+		{"POST", "/v1/services/demo/check", `{"slot":"blue"}`, 409, KindRefused, "not running"},
+		{"POST", "/v1/services/demo/maintenance", `{"on":false,"message":"x"}`, 400, KindInvalid, "message"},
+		{"POST", "/v1/services/demo/pause", `{"max":"11m"}`, 400, KindInvalid, "out of range"},
+		{"POST", "/v1/services/demo/resume", `{}`, 409, KindRefused, "not paused"},
 	} {
 		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
 		resp, err := http.DefaultClient.Do(req)
@@ -91,7 +100,7 @@ func TestAPI_BadRequestsGetAClearErrorAndChangeNothing(t *testing.T) {
 	}
 
 	snap, _ := store.Load()
-	if svc := snap.Services["demo"]; svc != nil && (svc.Live != "" || svc.Previous != "") {
+	if svc := snap.Services["demo"]; svc != nil && (svc.Live != "" || svc.Previous != "" || svc.Maintenance != nil) {
 		t.Fatalf("bad requests changed the state: %+v", svc)
 	}
 	if res, _ := http.Get(srv.URL + "/v1/services/demo/switch"); res.StatusCode != http.StatusMethodNotAllowed {

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"deploy/config"
@@ -143,13 +141,9 @@ func (c *Controller) migrate(ctx context.Context, s *service, slot config.Slot, 
 	defer logf.Close()
 	mctx, cancel := context.WithTimeout(ctx, m.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(mctx, m.Command[0], m.Command[1:]...)
-	cmd.Dir = st.dir
+	cmd := groupCommand(mctx, m.Command, st.dir)
 	cmd.Env = c.slotEnv(s, slot, st, m.Env)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
 	started := time.Now()
 	if err := cmd.Run(); err != nil {
 		if mctx.Err() == context.DeadlineExceeded {

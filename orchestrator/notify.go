@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"syscall"
 	"time"
 
 	"deploy/config"
@@ -93,12 +91,8 @@ func postWebhook(ctx context.Context, url string, body []byte) error {
 // runNotifyCommand runs a notifier command in the config file's directory
 // with the event on stdin; a timeout kills its whole process group.
 func (c *Controller) runNotifyCommand(ctx context.Context, argv []string, body []byte) error {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Dir = filepath.Dir(c.cfg.File)
+	cmd := groupCommand(ctx, argv, filepath.Dir(c.cfg.File))
 	cmd.Stdin = bytes.NewReader(body)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if len(out) > 512 {
