@@ -12,7 +12,7 @@ import (
 // they are read often and a failing slot is rolled back before many visitors
 // see it; checks cost requests, so they repeat less often.
 const (
-	watchTick       = 100 * time.Millisecond
+	watchTick       = 25 * time.Millisecond
 	watchCheckEvery = 5 * time.Second
 	watchReportEach = 5 * time.Second
 )
