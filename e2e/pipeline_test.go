@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"deploy/internal/testwait"
 )
 
 // appTree writes a release tree for the demo app (which the config runs by
@@ -387,17 +389,8 @@ func hasOp(h []map[string]any, op string) bool {
 	return false
 }
 
-// waitFor polls cond for up to 20s.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
+// waitFor polls cond until it holds, failing the test after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) { testwait.For(t, what, cond) }
 
 // newHookServer runs a webhook receiver on loopback and returns its URL.
 func newHookServer(t *testing.T, got func(map[string]any)) string {

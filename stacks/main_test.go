@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"deploy/internal/testwait"
 )
 
 // The test binary doubles as the instance program: with STACKS_TEST_CHILD set
@@ -213,16 +215,7 @@ func killGroup(pid int) {
 }
 
 // waitFor polls cond until it holds, failing the test after a generous deadline.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func waitFor(t *testing.T, what string, cond func() bool) { testwait.For(t, what, cond) }
 
 func waitReady(t *testing.T, port int) {
 	t.Helper()
