@@ -290,7 +290,10 @@ func freePorts(t *testing.T, n int) int {
 	givenMu.Lock()
 	defer givenMu.Unlock()
 	for range 200 {
-		base := 20000 + rand.IntN(30000)
+		// Below the kernel's ephemeral range (32768 and up by default):
+		// a port that is free now could otherwise become the local end of
+		// some outgoing connection before the slot binds it.
+		base := 20000 + rand.IntN(12000)
 		ok := true
 		for p := base; p < base+n; p++ {
 			ok = ok && !given[p]
