@@ -196,13 +196,23 @@ func TestRelease_FailedMigrationLeavesMaintenanceOnAndSaysHowToGoOn(t *testing.T
 	if code != 1 {
 		t.Fatalf("failed migration: exit %d, want 1: %s", code, errOut)
 	}
-	for _, want := range []string{`step "migrate"`, "schema conflict in table users", "maintenance is still on", "to go on", "deploy up demo --slot blue"} {
+	for _, want := range []string{`step "migrate"`, "schema conflict in table users", "maintenance is still on", "to go on", "deploy up demo --slot blue, then deploy maintenance off demo"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("the failure should say %q:\n%s", want, errOut)
 		}
 	}
 	if resp, _ := s.request("demo.test", "/"); resp.StatusCode != 503 {
 		t.Fatalf("visitors must still get the maintenance page: %d", resp.StatusCode)
+	}
+	// The way back the error gave: the old code in the old slot, then
+	// maintenance off.
+	if st := s.status(); st.Live != "blue" || st.Slots[0].Status != "stopped" {
+		t.Fatalf("after the failed migration: live %s, blue %s", st.Live, st.Slots[0].Status)
+	}
+	s.must("up", "demo", "--slot", "blue")
+	s.must("maintenance", "off", "demo")
+	if slot, err := s.get(http.DefaultClient, "/"); err != nil || slot != "blue" {
+		t.Fatalf("after going back: %q %v", slot, err)
 	}
 }
 

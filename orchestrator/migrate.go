@@ -113,7 +113,11 @@ func (c *Controller) releaseThroughMaintenance(ctx context.Context, s *service, 
 func maintenanceHint(service, at, rel, oldSlot, oldRelease, newSlot string) string {
 	back := ""
 	if oldSlot != "" && oldRelease != "" {
-		back = fmt.Sprintf("; to go back to the old code: deploy up %s --slot %s --release %s, then deploy maintenance off %s", service, oldSlot, oldRelease, service)
+		release := " --release " + oldRelease
+		if oldRelease == workdirRelease {
+			release = ""
+		}
+		back = fmt.Sprintf("; to go back to the old code: deploy up %s --slot %s%s, then deploy maintenance off %s", service, oldSlot, release, service)
 	}
 	switch at {
 	case stepMaintenanceOn, stepStopOld, stepMigrate:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"deploy/config"
+	"deploy/proxy"
 	"deploy/stacks"
 	"deploy/state"
 )
@@ -38,8 +39,9 @@ type UpResult struct {
 	TookMS    int64  `json:"took_ms"`
 }
 
-// Up starts the stack in a slot that is not live and waits until every
-// instance is ready. A slot that already runs is replaced.
+// Up starts the stack in a slot and waits until every instance is ready. A
+// slot that already runs is replaced, unless it is live; the live slot may
+// only be started when it is not running (the maintenance path stopped it).
 func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err error) {
 	started := time.Now()
 	defer func() {
@@ -70,7 +72,8 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 // (the migration of a release that needs one). Callers hold the busy lock.
 func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, releaseID string, beforeStart func(stackPlace) error) (*UpResult, error) {
 	started := time.Now()
-	if live := c.view().Service(s.cfg.Name).Live; live == slot.Name {
+	live := c.view().Service(s.cfg.Name).Live == slot.Name
+	if live && s.run(slot.Name) != nil {
 		return nil, errorf(KindRefused, fmt.Sprintf("bring up another slot and switch to it first (deploy switch %s --to OTHER)", s.cfg.Name),
 			"slot %s is live for %s: restarting it would take the site down", slot.Name, s.cfg.Name)
 	}
@@ -102,8 +105,16 @@ func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, relea
 			return nil, err
 		}
 	}
-	if _, err := c.startSlot(ctx, s, slot, st); err != nil {
+	run, err := c.startSlot(ctx, s, slot, st)
+	if err != nil {
 		return nil, err
+	}
+	if live {
+		// The live slot was stopped (the maintenance path stops it); its
+		// route comes back with it.
+		if _, err := c.proxy.Switch(s.cfg.Name, proxy.Backend{Slot: slot.Name, Addrs: run.addrs()}); err != nil {
+			return nil, errorf(KindFailed, "", "route %s to %s again: %v", s.cfg.Name, slot.Name, err)
+		}
 	}
 	c.retireStackDirs(s.cfg.Name, slot.Name, st.release)
 	c.refreshPreview(s)
@@ -169,6 +180,11 @@ func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot
 		return nil, err
 	}
 	s.setRun(slot.Name, run)
+	// A pool the proxy kept for these addresses may remember the previous
+	// processes' verdicts; the new ones start in rotation.
+	for _, addr := range run.addrs() {
+		c.proxy.SetInstanceHealth(name, slot.Name, addr, true)
+	}
 	run.startProbing()
 	go c.watchFailures(s, run)
 	return run, nil

@@ -26,7 +26,9 @@ the release is checked against its checksum and unpacked into a new stack
 directory of the slot, and the stack's templates are rendered per instance. The command
 returns when every instance answers the ready path, or fails with the failing
 instance's last log lines (and the slot is stopped again). A slot that already
-runs is restarted. The live slot is refused: switch away from it first.`,
+runs is restarted. The live slot is refused while it runs: switch away from
+it first. A live slot that is not running (a release through maintenance
+stopped it) may be started again, and traffic returns to it.`,
 		Example: "  deploy up demo --slot green\n  deploy up site --slot green --release 2026.11.22-1",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
