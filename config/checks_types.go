@@ -5,14 +5,17 @@ import (
 	"time"
 )
 
-// Check is one smoke check of a service. Exactly one of HTTP, TCP and
+// Check is one smoke check of a service. Exactly one of HTTP, TCP, ZEO and
 // Command is set. Checks run against every instance of a slot on its own
 // port, and HTTP checks also through the proxy's preview route, so that
 // routing and rewriting are checked too.
 type Check struct {
-	Name    string
-	HTTP    *HTTPCheck
-	TCP     bool     // tcp {}: the instance accepts a connection
+	Name string
+	HTTP *HTTPCheck
+	TCP  bool // tcp {}: the instance accepts a connection
+	// ZEO is zeo {}: the service's ZEO server serves every storage it
+	// names (probed once per check, like zeoup).
+	ZEO     bool
 	Command []string // runs in the slot's stack dir; passes on exit status 0
 	// Timeout bounds one attempt; default 5s.
 	Timeout time.Duration

@@ -157,6 +157,12 @@ type Service struct {
 	Maintenance  Maintenance
 	Migrate      *Migrate // nil: the service has no migration command
 	Notify       []Notify
+
+	// Driver is DriverCommand (default) or DriverZope; Zope is set with
+	// the zope driver only.
+	Driver      string
+	Zope        *Zope
+	VirtualHost *VirtualHost // nil: no VirtualHostMonster rewriting
 }
 
 // Slot is a named set of ports of one service.
@@ -206,6 +212,8 @@ type ZEO struct {
 	// Storages are the storage names the server serves, in file order;
 	// default ["1"], ZEO's name for a server's only storage.
 	Storages []string
+	// Managed is set when the controller runs the server itself.
+	Managed *ManagedZEO
 }
 
 // Template is a file rendered with Go's text/template for each instance
