@@ -40,12 +40,14 @@ type Target struct {
 	Header http.Header // extra request headers (e.g. X-Deploy-Preview token); may be nil
 	Dir    string      // command checks: working directory
 	Env    []string    // command checks: full environment (KEY=value); nil inherits the controller's
+	// Storages are what a zeo check asks the ZEO server at Addr for.
+	Storages []string
 }
 
 // Result is the outcome of one check on one target.
 type Result struct {
 	Check    string  `json:"check"`
-	Kind     string  `json:"kind"`   // "http", "tcp" or "command"
+	Kind     string  `json:"kind"`   // "http", "tcp", "zeo" or "command"
 	Target   string  `json:"target"` // Target.Label
 	Via      string  `json:"via"`
 	OK       bool    `json:"ok"`
@@ -85,11 +87,14 @@ func Run(ctx context.Context, c config.Check, t Target) Result {
 	case c.TCP:
 		base.Kind = "tcp"
 		try = func(ctx context.Context) outcome { return checkTCP(ctx, t.Addr) }
+	case c.ZEO:
+		base.Kind = "zeo"
+		try = func(ctx context.Context) outcome { return checkZEO(ctx, t.Addr, t.Storages) }
 	case len(c.Command) > 0:
 		base.Kind = "command"
 		try = func(ctx context.Context) outcome { return checkCommand(ctx, c.Command, t) }
 	default:
-		base.Message = "nothing to run: the check has no http, tcp or command"
+		base.Message = "nothing to run: the check has no http, tcp, zeo or command"
 		return base
 	}
 

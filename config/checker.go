@@ -22,6 +22,10 @@ type checker struct {
 	ports    []portRange          // proxy listen ports, then every slot's range
 	zeoNames map[string]hcl.Range // zeo block name -> label range
 	zeoOrder []string             // zeo block names in file order, once each
+	// zeoStorages are the storages of each zeo block name (the first block
+	// of that name), or nil when its storages setting had an error, so
+	// that what names a storage is checked only against a sound list.
+	zeoStorages map[string][]string
 }
 
 func (c *checker) add(d *hcl.Diagnostic) {

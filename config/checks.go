@@ -16,7 +16,9 @@ import (
 
 // checks checks the check blocks of a service. hosts are its valid hosts;
 // the first is the Host header of HTTP checks that name none.
-func (c *checker) checks(r *rawService, hosts []string) []Check {
+// zeoState says whether the service names a ZEO server, which zeo checks
+// probe.
+func (c *checker) checks(r *rawService, hosts []string, zeoState state) []Check {
 	host := defaultCheckHost
 	if len(hosts) > 0 {
 		host = hosts[0]
@@ -33,6 +35,10 @@ func (c *checker) checks(r *rawService, hosts []string) []Check {
 			}
 		}
 		out = append(out, c.check(rc, host))
+		if len(rc.ZEOs) > 0 && zeoState == absent {
+			c.add(errorf(rc.ZEOs[0].DefRange, "ZEO check without a ZEO server",
+				"Check %q probes the service's ZEO server, but service %q names none. Set zeo = \"NAME\" on the service, or check something else.", rc.Name, r.Name))
+		}
 	}
 	return out
 }
@@ -51,7 +57,9 @@ func (c *checker) check(r *rawCheck, host string) Check {
 			chk.HTTP = h
 		}
 	}
+	once(c, "zeo", r.ZEOs, func(r *rawZEOCheck) hcl.Range { return r.DefRange })
 	chk.TCP = len(r.TCPs) > 0
+	chk.ZEO = len(r.ZEOs) > 0
 	cmd, cmdState := c.command(r.Command, `["bin/check", "--quick"]`)
 	chk.Command = cmd
 
@@ -62,17 +70,20 @@ func (c *checker) check(r *rawCheck, host string) Check {
 	if len(r.TCPs) > 0 {
 		kinds = append(kinds, setting{"a tcp block", r.TCPs[0].DefRange})
 	}
+	if len(r.ZEOs) > 0 {
+		kinds = append(kinds, setting{"a zeo block", r.ZEOs[0].DefRange})
+	}
 	if cmdState != absent {
 		kinds = append(kinds, setting{"a command", r.Command.Range()})
 	}
 	if len(kinds) == 0 {
 		c.add(errorf(r.DefRange, "Missing check kind",
-			"Check %q needs to say what it checks: an http { ... } block that requests a page, a tcp {} block that connects to the port, or a command such as command = [\"bin/check\"].", r.Name))
+			"Check %q needs to say what it checks: an http { ... } block that requests a page, a tcp {} block that connects to the port, a zeo {} block that probes the service's ZEO server, or a command such as command = [\"bin/check\"].", r.Name))
 	} else {
 		first, rest := firstSetting(kinds)
 		for _, k := range rest {
 			c.add(errorf(k.rng, "Conflicting check kinds",
-				"Check %q already has %s at %s; a check has exactly one of http, tcp or command. Move this into a check block of its own.", r.Name, first.what, where(first.rng)))
+				"Check %q already has %s at %s; a check has exactly one of http, tcp, zeo or command. Move this into a check block of its own.", r.Name, first.what, where(first.rng)))
 		}
 	}
 

@@ -57,6 +57,12 @@ const (
 	defaultRetryAfter     = 5 * time.Minute
 	defaultMigrateTimeout = 30 * time.Minute
 	defaultNotifyTimeout  = 10 * time.Second
+
+	defaultZopeCacheSize   = 128 << 20 // 128 MiB of ZEO client cache
+	defaultZopeObjectCache = 30000
+	defaultZopeBlobDir     = "blobs" // under each instance's var dir
+	defaultZopeThreads     = 4
+	defaultPackDays        = 1
 )
 
 // defaultStatus is what an HTTP check without status accepts: any answer
@@ -97,6 +103,21 @@ const (
 	// minRetryAfter is the shortest retry_after: the Retry-After header
 	// counts whole seconds.
 	minRetryAfter = time.Second
+
+	// minZopeCacheSize is the smallest ZEO client cache; a smaller one
+	// thrashes, and is most likely a missing unit ("256" for "256MB").
+	minZopeCacheSize = 1 << 20
+	// maxObjectCache, maxZopeThreads, maxInvalidationQueue and maxPackDays
+	// bound numbers whose larger values are typos rather than policies.
+	maxObjectCache       = 10_000_000
+	maxZopeThreads       = 256
+	maxInvalidationQueue = 10_000_000
+	maxPackDays          = 36500 // a century of history
+	// minPackEvery is the shortest pack schedule.
+	minPackEvery = time.Second
+	// maxZEOTemplate bounds a managed ZEO server's zeo.conf template, which
+	// is read whole at load and at every start.
+	maxZEOTemplate = 1 << 20
 )
 
 // Config is a loaded and validated configuration file.

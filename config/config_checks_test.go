@@ -229,6 +229,7 @@ func TestLoad_ChecksExampleYieldsEveryFieldWithItsDefaults(t *testing.T) {
 			{Name: "chat", Command: []string{"bin/notify"}, Events: []string{"switch", "rollback", "release", "release_failed"}, Timeout: 10 * time.Second},
 			{Name: "hook", Webhook: "http://127.0.0.1:9/x", Events: []string{"switch", "rollback"}, Timeout: 3 * time.Second},
 		},
+		Driver: DriverCommand,
 	}
 	wantAPI := Service{
 		Name:         "api",
@@ -250,6 +251,7 @@ func TestLoad_ChecksExampleYieldsEveryFieldWithItsDefaults(t *testing.T) {
 		RollbackWhen: RollbackWhen{ErrorRate: 0.02, MinRequests: 20},
 		Maintenance:  Maintenance{RetryAfter: 5 * time.Minute},
 		Migrate:      &Migrate{Command: []string{"bin/migrate"}, Env: map[string]string{}, Timeout: 30 * time.Minute},
+		Driver:       DriverCommand,
 	}
 	for _, tc := range []struct{ got, want *Service }{{site, &wantSite}, {api, &wantAPI}} {
 		if !reflect.DeepEqual(*tc.got, *tc.want) {

@@ -154,6 +154,7 @@ func TestLoad_ExampleConfigYieldsEveryFieldWithAbsolutePaths(t *testing.T) {
 			Watch:        time.Minute,
 			RollbackWhen: RollbackWhen{ErrorRate: 0.02, MinRequests: 20},
 			Maintenance:  Maintenance{RetryAfter: 5 * time.Minute},
+			Driver:       DriverCommand,
 		}},
 	}
 	if !reflect.DeepEqual(cfg, want) {
@@ -219,6 +220,7 @@ service "www" {
 		Watch:        time.Minute,
 		RollbackWhen: RollbackWhen{ErrorRate: 0.02, MinRequests: 20},
 		Maintenance:  Maintenance{RetryAfter: 5 * time.Minute},
+		Driver:       DriverCommand,
 	}
 	if !reflect.DeepEqual(*s, want) {
 		t.Errorf("service:\n got %+v\nwant %+v", *s, want)

@@ -92,6 +92,9 @@ func checkCheck(t *testing.T, service string, chk Check) {
 	if chk.TCP {
 		kinds++
 	}
+	if chk.ZEO {
+		kinds++
+	}
 	if chk.Command != nil {
 		kinds++
 		if !validCommand(chk.Command) {

@@ -19,6 +19,7 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(exampleConfig))
 	f.Add([]byte(exampleChecksConfig))
+	f.Add([]byte(exampleZopeConfig))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		// The fuzzer does not report inputs that hang, and HCL has some
 		// (huge numbers once took minutes). Crashing the worker makes it
@@ -141,7 +142,8 @@ func checkInvariants(t *testing.T, cfg *Config) {
 		if !filepath.IsAbs(st.Dir) {
 			t.Errorf("stack dir %q is not absolute", st.Dir)
 		}
-		if len(st.Command) == 0 || slices.Contains(st.Command, "") {
+		// The zope driver has a default command.
+		if (len(st.Command) == 0 && s.Driver != DriverZope) || slices.Contains(st.Command, "") {
 			t.Errorf("bad command %q", st.Command)
 		}
 		for k := range st.Env {
@@ -158,4 +160,5 @@ func checkInvariants(t *testing.T, cfg *Config) {
 	}
 	checkReleaseInvariants(t, cfg)
 	checkChecksInvariants(t, cfg)
+	checkZopeInvariants(t, cfg)
 }

@@ -3,8 +3,6 @@ package config
 import (
 	"net/url"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -84,16 +82,12 @@ func (c *checker) events(items []item, rng hcl.Range) []string {
 			"List the events to be told about, such as events = [\"switch\", \"rollback\"], or remove events to be told about all of them."))
 		return slices.Clone(NotifyEvents)
 	}
-	known := make([]string, len(NotifyEvents))
-	for i, e := range NotifyEvents {
-		known[i] = strconv.Quote(e)
-	}
 	var out []string
 	seen := map[string]hcl.Range{}
 	for _, it := range items {
 		if !slices.Contains(NotifyEvents, it.val) {
 			c.add(errorf(it.rng, "Unknown event",
-				"%q is not an event; the events are %s.", it.val, strings.Join(known, ", ")))
+				"%q is not an event; the events are %s.", it.val, quoteAll(NotifyEvents)))
 			continue
 		}
 		if first, dup := seen[it.val]; dup {

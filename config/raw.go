@@ -32,7 +32,25 @@ type rawZEO struct {
 	NameRange hcl.Range      `hcl:"name,label_range"`
 	Address   hcl.Expression `hcl:"address,optional"`
 	Storages  hcl.Expression `hcl:"storages,optional"`
+	Manageds  []*rawManaged  `hcl:"managed,block"`
 	DefRange  hcl.Range      `hcl:",def_range"`
+}
+
+type rawManaged struct {
+	Command               hcl.Expression `hcl:"command,optional"`
+	Dir                   hcl.Expression `hcl:"dir,optional"`
+	ConfigTemplate        hcl.Expression `hcl:"config_template,optional"`
+	InvalidationQueueSize hcl.Expression `hcl:"invalidation_queue_size,optional"`
+	TransactionTimeout    hcl.Expression `hcl:"transaction_timeout,optional"`
+	Packs                 []*rawPack     `hcl:"pack,block"`
+	DefRange              hcl.Range      `hcl:",def_range"`
+}
+
+type rawPack struct {
+	Command  hcl.Expression `hcl:"command,optional"`
+	Schedule hcl.Expression `hcl:"schedule,optional"`
+	Days     hcl.Expression `hcl:"days,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
 }
 
 type rawProxy struct {
@@ -50,9 +68,13 @@ type rawService struct {
 	Instances    hcl.Expression `hcl:"instances,optional"`
 	DrainTimeout hcl.Expression `hcl:"drain_timeout,optional"`
 	ZEO          hcl.Expression `hcl:"zeo,optional"`
+	Driver       hcl.Expression `hcl:"driver,optional"`
 	Watch        hcl.Expression `hcl:"watch,optional"`
 	Slots        []*rawSlot     `hcl:"slot,block"`
 	Stacks       []*rawStack    `hcl:"stack,block"`
+	Zopes        []*rawZope     `hcl:"zope,block"`
+
+	VirtualHosts []*rawVirtualHost `hcl:"virtual_host,block"`
 
 	Checks        []*rawCheck        `hcl:"check,block"`
 	Previews      []*rawPreview      `hcl:"preview,block"`
@@ -114,6 +136,7 @@ type rawCheck struct {
 	NameRange hcl.Range       `hcl:"name,label_range"`
 	HTTPs     []*rawHTTPCheck `hcl:"http,block"`
 	TCPs      []*rawTCPCheck  `hcl:"tcp,block"`
+	ZEOs      []*rawZEOCheck  `hcl:"zeo,block"`
 	Command   hcl.Expression  `hcl:"command,optional"`
 	Timeout   hcl.Expression  `hcl:"timeout,optional"`
 	Retries   hcl.Expression  `hcl:"retries,optional"`
@@ -135,6 +158,11 @@ type rawHTTPCheck struct {
 
 // rawTCPCheck has no attributes: gohcl reports any that are written.
 type rawTCPCheck struct {
+	DefRange hcl.Range `hcl:",def_range"`
+}
+
+// rawZEOCheck has no attributes either.
+type rawZEOCheck struct {
 	DefRange hcl.Range `hcl:",def_range"`
 }
 
@@ -189,4 +217,28 @@ type rawNotify struct {
 	Events    hcl.Expression `hcl:"events,optional"`
 	Timeout   hcl.Expression `hcl:"timeout,optional"`
 	DefRange  hcl.Range      `hcl:",def_range"`
+}
+
+type rawZope struct {
+	Mounts        []*rawMount    `hcl:"mount,block"`
+	CacheSize     hcl.Expression `hcl:"cache_size,optional"`
+	ObjectCache   hcl.Expression `hcl:"object_cache,optional"`
+	BlobDir       hcl.Expression `hcl:"blob_dir,optional"`
+	SharedBlobDir hcl.Expression `hcl:"shared_blob_dir,optional"`
+	Threads       hcl.Expression `hcl:"threads,optional"`
+	Command       hcl.Expression `hcl:"command,optional"`
+	DefRange      hcl.Range      `hcl:",def_range"`
+}
+
+type rawMount struct {
+	Name      string         `hcl:"name,label"`
+	NameRange hcl.Range      `hcl:"name,label_range"`
+	Path      hcl.Expression `hcl:"path,optional"`
+	DefRange  hcl.Range      `hcl:",def_range"`
+}
+
+type rawVirtualHost struct {
+	Root       hcl.Expression `hcl:"root,optional"`
+	PathPrefix hcl.Expression `hcl:"path_prefix,optional"`
+	DefRange   hcl.Range      `hcl:",def_range"`
 }

@@ -62,21 +62,21 @@ func (c *checker) service(r *rawService) *Service {
 		s.DrainTimeout = d
 	}
 
-	s.ZEO = c.serviceZEO(r.ZEO)
+	zeo, zeoState := c.serviceZEO(r.ZEO)
+	s.ZEO = zeo
+	driver, driverState := c.driver(r.Driver)
+	s.Driver = driver
 
 	s.Slots = c.slots(r, s.Instances)
-	once(c, "stack", r.Stacks, func(r *rawStack) hcl.Range { return r.DefRange })
-	if len(r.Stacks) == 0 {
-		c.add(errorf(r.DefRange, "Missing stack block",
-			"Service %q needs a stack block that says how to run it, such as stack { command = [\"./bin/app\"] }.", r.Name))
+	c.serviceStack(r, s, driver, driverState)
+	s.Zope = c.zope(r, driver, driverState, zeo, zeoState)
+	if s.Zope != nil && s.Zope.Command != nil && s.Stack.Command != nil {
+		c.add(errorf(r.Zopes[0].Command.Range(), "Conflicting commands",
+			"The stack already sets a command at %s; a Zope service's command is written once, in its zope block, or left out to run Zope's WSGI server. Remove one of the two.", where(r.Stacks[0].Command.Range())))
 	}
-	for i, rs := range r.Stacks {
-		if st := c.stack(rs); i == 0 {
-			s.Stack = st
-		}
-	}
+	s.VirtualHost = c.virtualHost(r.VirtualHosts)
 
-	s.Checks = c.checks(r, s.Hosts)
+	s.Checks = c.checks(r, s.Hosts, zeoState)
 	s.Preview = c.preview(r.Name, r.Previews)
 	s.Health = c.health(r.Healths)
 	s.WarmUp = c.warmUp(r.WarmUps)
@@ -88,6 +88,27 @@ func (c *checker) service(r *rawService) *Service {
 	s.Migrate = c.migrate(r.Migrates)
 	s.Notify = c.notifiers(r)
 	return s
+}
+
+// serviceStack checks the stack blocks of a service. The zope driver has
+// a default command; with a driver in error the command is not asked for,
+// since whether it is needed is unknown.
+func (c *checker) serviceStack(r *rawService, s *Service, driver string, driverState state) {
+	once(c, "stack", r.Stacks, func(r *rawStack) hcl.Range { return r.DefRange })
+	needCommand := driverState != invalid && driver == DriverCommand
+	if len(r.Stacks) == 0 {
+		example := `stack { command = ["./bin/app"] }`
+		if !needCommand {
+			example = `stack { dir = "." }`
+		}
+		c.add(errorf(r.DefRange, "Missing stack block",
+			"Service %q needs a stack block that says how to run it, such as %s.", r.Name, example))
+	}
+	for i, rs := range r.Stacks {
+		if st := c.stack(rs, needCommand); i == 0 {
+			s.Stack = st
+		}
+	}
 }
 
 // name checks a service or slot name and reports whether it is valid.

@@ -18,7 +18,9 @@ var envKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // controller about their own port or slot.
 var reservedEnv = []string{"PORT", "INSTANCE", "SLOT", "SERVICE", "VAR_DIR", "RELEASE"}
 
-func (c *checker) stack(r *rawStack) Stack {
+// stack checks a stack block. needCommand is false when the service's
+// driver supplies a default command, or when the driver is in error.
+func (c *checker) stack(r *rawStack, needCommand bool) Stack {
 	st := Stack{
 		Dir:       c.dir,
 		Ready:     Ready{Path: defaultReadyPath, Timeout: defaultReadyTimeout},
@@ -39,19 +41,12 @@ func (c *checker) stack(r *rawStack) Stack {
 		if dirState == valid {
 			blame = r.Dir.Range()
 		}
-		switch fi, err := os.Stat(dir); {
-		case err != nil:
-			c.add(warnf(blame, "Stack directory not found",
-				"%s does not exist yet; the stack will fail to start unless something creates it first.", dir))
-		case !fi.IsDir():
-			c.add(errorf(blame, "Stack directory is a file",
-				"%s is not a directory. Set dir to the directory the command runs in.", dir))
-		}
+		c.workDir(dir, blame, "Stack", "the stack")
 	}
 
 	cmd, cmdState := c.stringList(r.Command)
 	switch {
-	case cmdState == absent:
+	case cmdState == absent && needCommand:
 		c.add(errorf(r.DefRange, "Missing command",
 			"The stack needs a command that starts one instance, such as command = [\"./bin/app\"]."))
 	case cmdState == valid && len(cmd) == 0:
@@ -84,6 +79,19 @@ func (c *checker) stack(r *rawStack) Stack {
 	st.CrashLoop = c.crashLoop(r.CrashLoops)
 	st.Log = c.logRotation(r.Logs)
 	return st
+}
+
+// workDir checks dir, where a process will run. kind names it in the
+// summary, such as "Stack", and what in the detail, such as "the stack".
+func (c *checker) workDir(dir string, blame hcl.Range, kind, what string) {
+	switch fi, err := os.Stat(dir); {
+	case err != nil:
+		c.add(warnf(blame, kind+" directory not found",
+			"%s does not exist yet; %s will fail to start unless something creates it first.", dir, what))
+	case !fi.IsDir():
+		c.add(errorf(blame, kind+" directory is a file",
+			"%s is not a directory. Set dir to the directory the command runs in.", dir))
+	}
 }
 
 // env checks the environment of a stack or a migration: both run in a

@@ -59,7 +59,7 @@ func TestParse_ReportsEveryBadCheckAtTheOffendingExpression(t *testing.T) {
   }
 `),
 			want: []wantDiag{
-				{7, 5, `Conflicting check kinds; Check "up" already has a command at {file}:6; a check has exactly one of http, tcp or command.`},
+				{7, 5, `Conflicting check kinds; Check "up" already has a command at {file}:6; a check has exactly one of http, tcp, zeo or command.`},
 				{8, 5, `Check "up" already has a command at {file}:6`},
 			},
 		},

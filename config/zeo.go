@@ -14,26 +14,33 @@ import (
 // a service may name a zeo block defined further down the file.
 func (c *checker) zeos(raws []*rawZEO) []*ZEO {
 	c.zeoNames = map[string]hcl.Range{}
+	c.zeoStorages = map[string][]string{}
 	var out []*ZEO
 	for _, r := range raws {
 		// Invalid names are remembered too: a service naming one would
 		// otherwise get a second error that fixing the name removes.
 		ok := c.name("zeo", r.Name, r.NameRange)
-		if first, dup := c.zeoNames[r.Name]; dup {
-			if ok {
-				c.add(errorf(r.NameRange, "Duplicate zeo server",
-					"ZEO server %q is already defined (first defined at %s). Rename or remove one of them.", r.Name, where(first)))
-			}
-		} else {
+		first, dup := c.zeoNames[r.Name]
+		if dup && ok {
+			c.add(errorf(r.NameRange, "Duplicate zeo server",
+				"ZEO server %q is already defined (first defined at %s). Rename or remove one of them.", r.Name, where(first)))
+		}
+		z, storagesOK := c.zeo(r)
+		if !dup {
 			c.zeoNames[r.Name] = r.NameRange
 			c.zeoOrder = append(c.zeoOrder, r.Name)
+			if storagesOK {
+				c.zeoStorages[r.Name] = z.Storages
+			}
 		}
-		out = append(out, c.zeo(r))
+		out = append(out, z)
 	}
 	return out
 }
 
-func (c *checker) zeo(r *rawZEO) *ZEO {
+// zeo checks one zeo block, and reports whether its storages were written
+// without error.
+func (c *checker) zeo(r *rawZEO) (*ZEO, bool) {
 	z := &ZEO{Name: r.Name, Storages: slices.Clone(defaultStorages)}
 	addr, st := decode[string](c, r.Address)
 	switch {
@@ -45,14 +52,26 @@ func (c *checker) zeo(r *rawZEO) *ZEO {
 	}
 
 	items, st := c.stringList(r.Storages)
+	storagesOK := st != invalid
 	switch {
 	case st == valid && len(items) == 0:
 		c.add(errorf(r.Storages.Range(), "No storages",
 			"List the storage names the server serves, such as storages = [\"main\"], or remove the setting to use ZEO's default storage \"1\"."))
+		storagesOK = false
 	case st == valid:
-		z.Storages = c.storages(items)
+		z.Storages, storagesOK = c.storages(items)
 	}
-	return z
+
+	once(c, "managed", r.Manageds, func(r *rawManaged) hcl.Range { return r.DefRange })
+	for i, rm := range r.Manageds {
+		if m := c.managedZEO(r, rm); i == 0 {
+			z.Managed = m
+		}
+	}
+	if len(r.Manageds) > 0 {
+		c.managedAddress(r, z.Address)
+	}
+	return z, storagesOK
 }
 
 // zeoAddress reports whether addr is a "host:port" address or the absolute
@@ -87,7 +106,8 @@ func (c *checker) zeoAddress(addr string, rng hcl.Range) bool {
 }
 
 // storages checks storage names: each must be a non-empty name listed once.
-func (c *checker) storages(items []item) []string {
+// It reports whether all of them were.
+func (c *checker) storages(items []item) ([]string, bool) {
 	var out []string
 	seen := map[string]hcl.Range{}
 	for _, it := range items {
@@ -104,28 +124,40 @@ func (c *checker) storages(items []item) []string {
 		seen[it.val] = it.rng
 		out = append(out, it.val)
 	}
-	return out
+	return out, len(out) == len(items)
 }
 
-// serviceZEO checks a service's reference to a zeo block.
-func (c *checker) serviceZEO(expr hcl.Expression) string {
+// serviceZEO checks a service's reference to a zeo block. An unknown name
+// is invalid, so that what depends on the server is not reported again.
+func (c *checker) serviceZEO(expr hcl.Expression) (string, state) {
 	name, st := decode[string](c, expr)
 	if st != valid {
-		return ""
+		return "", st
 	}
 	if _, ok := c.zeoNames[name]; ok {
-		return name
+		return name, valid
 	}
 	if len(c.zeoOrder) == 0 {
 		c.add(errorf(expr.Range(), "Unknown zeo server",
 			"No zeo block is named %q; there is none. Define it, such as zeo %q { address = \"127.0.0.1:8100\" }.", name, name))
-		return ""
-	}
-	known := make([]string, len(c.zeoOrder))
-	for i, n := range c.zeoOrder {
-		known[i] = strconv.Quote(n)
+		return "", invalid
 	}
 	c.add(errorf(expr.Range(), "Unknown zeo server",
-		"No zeo block is named %q; the known ones are %s.", name, strings.Join(known, ", ")))
-	return ""
+		"No zeo block is named %q; the known ones are %s.", name, c.knownZEOs()))
+	return "", invalid
+}
+
+// knownZEOs lists the zeo block names for a message, such as
+// `"main", "catalog"`.
+func (c *checker) knownZEOs() string {
+	return quoteAll(c.zeoOrder)
+}
+
+// quoteAll quotes each of names and joins them with commas.
+func quoteAll(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	return strings.Join(quoted, ", ")
 }

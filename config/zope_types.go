@@ -52,7 +52,8 @@ type VirtualHost struct {
 }
 
 // ManagedZEO makes the controller run the ZEO server itself, supervised and
-// independent of every slot.
+// independent of every slot. Its server's address is "host:port", never a
+// Unix socket, and its port is no proxy listener's and no slot's.
 type ManagedZEO struct {
 	// Command starts the server; relative names are found in Dir.
 	Command []string
@@ -62,8 +63,9 @@ type ManagedZEO struct {
 	// <state_dir>/zeo/<name>/zeo.conf before each start; "" renders the
 	// built-in zeo.conf (address, one filestorage per storage, eventlog).
 	ConfigTemplate string
-	// InvalidationQueueSize and TransactionTimeout go into <zeo>; 0 leaves
-	// the server's default.
+	// InvalidationQueueSize (1..10000000) and TransactionTimeout (whole
+	// seconds, as zeo.conf counts it) go into <zeo>; 0 leaves the
+	// server's default.
 	InvalidationQueueSize int
 	TransactionTimeout    time.Duration
 	Pack                  *ZEOPack // nil: no scheduled pack
@@ -75,8 +77,8 @@ type ZEOPack struct {
 	// keep in $DAYS, once per storage, e.g. ["zeopack", "-d", "..."].
 	Command []string
 	// Every is the interval between packs (schedule = "daily" is 24h,
-	// "weekly" 168h, or any Go duration such as "90s").
+	// "weekly" 168h, or any Go duration such as "90s"); at least 1s.
 	Every time.Duration
-	// Days of history to keep; default 1.
+	// Days of history to keep, 0..36500; default 1.
 	Days int
 }

@@ -33,12 +33,13 @@ type site struct {
 // siteOptions shape the generated configuration.
 type siteOptions struct {
 	instances int
-	command   string // HCL list; default runs the demo app
+	command   string // HCL list; default runs the demo app; "none" leaves it out
 	drain     string
 	ready     string // ready timeout; default 20s
 	stack     string // more HCL inside the stack block
 	control   string // more HCL inside the controller block
 	service   string // more HCL inside the service block
+	top       string // more HCL at the top level (zeo blocks)
 }
 
 // newSite writes a configuration with free loopback ports for one service
@@ -48,8 +49,13 @@ func newSite(t *testing.T, o siteOptions) *site {
 	if o.instances == 0 {
 		o.instances = 2
 	}
-	if o.command == "" {
-		o.command = fmt.Sprintf("[%q]", demoAppBin)
+	switch o.command {
+	case "":
+		o.command = fmt.Sprintf("command = [%q]", demoAppBin)
+	case "none": // the driver has a command of its own
+		o.command = ""
+	default:
+		o.command = "command = " + o.command
 	}
 	if o.drain == "" {
 		o.drain = "10s"
@@ -66,6 +72,7 @@ controller {
   %s
 }
 proxy { listen = ["127.0.0.1:%d"] }
+%s
 service "demo" {
   hosts         = ["demo.test"]
   default       = true
@@ -75,7 +82,7 @@ service "demo" {
   slot "green" { base_port = %d }
   %s
   stack {
-    command = %s
+    %s
     %s
     ready {
       path    = "/healthz"
@@ -83,7 +90,7 @@ service "demo" {
     }
   }
 }
-`, o.control, proxyPort, o.instances, o.drain, blue, green, o.service, o.command, o.stack, o.ready)
+`, o.control, proxyPort, o.top, o.instances, o.drain, blue, green, o.service, o.command, o.stack, o.ready)
 	s := &site{t: t, dir: dir, config: filepath.Join(dir, "deploy.hcl"), proxyURL: fmt.Sprintf("http://127.0.0.1:%d", proxyPort)}
 	if err := os.WriteFile(s.config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -264,8 +271,14 @@ func (s *site) cleanup() {
 				Instances []struct{ PID int } `json:"instances"`
 			} `json:"slots"`
 		} `json:"services"`
+		ZEO map[string]struct{ PID int } `json:"zeo"`
 	}
 	json.Unmarshal(b, &snap)
+	for _, z := range snap.ZEO {
+		if z.PID > 0 {
+			syscall.Kill(-z.PID, syscall.SIGKILL)
+		}
+	}
 	for _, svc := range snap.Services {
 		for _, sl := range svc.Slots {
 			for _, in := range sl.Instances {

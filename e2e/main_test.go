@@ -14,6 +14,8 @@ import (
 var (
 	deployBin  string
 	demoAppBin string
+	// zeoStandinBin speaks ZEO's protocol in place of a real ZEO server.
+	zeoStandinBin string
 )
 
 func TestMain(m *testing.M) {
@@ -24,7 +26,8 @@ func TestMain(m *testing.M) {
 	}
 	deployBin = filepath.Join(dir, "deploy")
 	demoAppBin = filepath.Join(dir, "demo-app")
-	for out, pkg := range map[string]string{deployBin: "../cmd/deploy", demoAppBin: "../examples/demo/app"} {
+	zeoStandinBin = filepath.Join(dir, "zeo-standin")
+	for out, pkg := range map[string]string{deployBin: "../cmd/deploy", demoAppBin: "../examples/demo/app", zeoStandinBin: "../internal/zeostandin"} {
 		args := []string{"build", "-o", out}
 		if raceEnabled {
 			args = append(args, "-race")

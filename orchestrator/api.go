@@ -40,6 +40,9 @@ func NewAPI(c *Controller) *API {
 	a.mux.HandleFunc("GET /v1/releases", a.releasesList)
 	a.mux.HandleFunc("POST /v1/releases", mutation(a, c.BuildRelease))
 	a.mux.HandleFunc("DELETE /v1/releases/{id}", a.releaseRemove)
+	a.mux.HandleFunc("GET /v1/zeo/{zeo}", a.zeoStatus)
+	a.mux.HandleFunc("POST /v1/zeo/{zeo}/restart", mutation(a, c.RestartZEO))
+	a.mux.HandleFunc("POST /v1/zeo/{zeo}/pack", mutation(a, c.PackZEO))
 	return a
 }
 
@@ -57,6 +60,11 @@ func (a *API) releasesList(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) releaseRemove(w http.ResponseWriter, r *http.Request) {
 	res, err := a.c.RemoveRelease(r.Context(), RemoveReleaseRequest{ID: r.PathValue("id"), Actor: actor(r.Context())})
+	a.reply(w, res, err)
+}
+
+func (a *API) zeoStatus(w http.ResponseWriter, r *http.Request) {
+	res, err := a.c.ZEOStatus(r.Context(), r.PathValue("zeo"))
 	a.reply(w, res, err)
 }
 
@@ -101,7 +109,12 @@ func mutation[Req any, PReq interface {
 		if !a.decode(w, r, &req) {
 			return
 		}
-		PReq(&req).setCaller(r.PathValue("service"), actor(r.Context()))
+		// The target is a service, or for ZEO operations a ZEO server.
+		target := r.PathValue("service")
+		if target == "" {
+			target = r.PathValue("zeo")
+		}
+		PReq(&req).setCaller(target, actor(r.Context()))
 		ctx := context.WithoutCancel(r.Context())
 		if r.Header.Get("Accept") == ndjson {
 			a.streamReply(w, ctx, func(ctx context.Context) (any, error) { return op(ctx, req) })

@@ -96,7 +96,7 @@ func (c *Controller) checkSlot(ctx context.Context, s *service, run *slotRun) *C
 
 // runChecks runs every check on every target at once. HTTP checks run on
 // each instance directly and once through the proxy, TCP checks on each
-// instance, command checks once for the slot.
+// instance, command and zeo checks once for the slot.
 func (c *Controller) runChecks(ctx context.Context, s *service, run *slotRun, place stackPlace, live bool) []checks.Result {
 	type job struct {
 		check  config.Check
@@ -105,6 +105,9 @@ func (c *Controller) runChecks(ctx context.Context, s *service, run *slotRun, pl
 	var jobs []job
 	for _, chk := range s.cfg.Checks {
 		switch {
+		case chk.ZEO:
+			z, _ := c.cfg.ZEOServer(s.cfg.ZEO)
+			jobs = append(jobs, job{chk, checks.Target{Label: "zeo " + z.Name, Via: "zeo", Addr: z.Address, Storages: serviceStorages(s.cfg, z)}})
 		case chk.Command != nil:
 			slot, _ := s.cfg.Slot(run.name)
 			jobs = append(jobs, job{chk, checks.Target{Label: "slot " + run.name, Via: "command", Dir: place.dir, Env: c.slotEnv(s, slot, place, nil)}})
@@ -157,6 +160,11 @@ func (c *Controller) slotEnv(s *service, slot config.Slot, place stackPlace, ext
 	)
 	if z, ok := c.cfg.ZEOServer(s.cfg.ZEO); ok {
 		env = append(env, "ZEO_ADDRESS="+z.Address, "ZEO_STORAGES="+strings.Join(z.Storages, " "))
+	}
+	if s.cfg.Zope != nil {
+		// Zope scripts (zconsole run, upgrade steps) need a zope.conf; the
+		// first instance's is written before a migration runs.
+		env = append(env, "ZOPE_CONF="+zopeFiles(c.instanceSpec(s.cfg, slot, 1, place).VarDir).ZopeConf)
 	}
 	return env
 }

@@ -263,3 +263,23 @@ func (c *Client) readStream(r io.Reader, out any) error {
 		}
 	}
 }
+
+// ZEOStatus probes a ZEO server through the controller and reports a
+// managed one's process and packs.
+func (c *Client) ZEOStatus(ctx context.Context, name string) (*ZEOStatus, error) {
+	var res ZEOStatus
+	if err := c.call(ctx, http.MethodGet, "/v1/zeo/"+url.PathEscape(name), nil, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// RestartZEO restarts a managed ZEO server.
+func (c *Client) RestartZEO(ctx context.Context, name string) (*ZEOStatus, error) {
+	return post[ZEOStatus](ctx, c, "/v1/zeo/"+url.PathEscape(name)+"/restart", ZEORequest{})
+}
+
+// PackZEO packs a managed ZEO server now.
+func (c *Client) PackZEO(ctx context.Context, name string) (*PackResult, error) {
+	return post[PackResult](ctx, c, "/v1/zeo/"+url.PathEscape(name)+"/pack", ZEORequest{})
+}

@@ -42,6 +42,8 @@ type Controller struct {
 	// previewToken lets the controller's own checks reach a preview slot
 	// through the proxy.
 	previewToken string
+	// zeoServers are the ZEO servers the controller runs itself, by name.
+	zeoServers map[string]*zeoServer
 }
 
 // service is the runtime of one configured service.
@@ -72,7 +74,13 @@ func (s *service) setRun(slot string, r *slotRun) {
 // New returns a controller for the configuration. Nothing runs until Restore.
 func New(cfg *config.Config, store state.Store, releases *release.Store, p *proxy.Proxy, log *slog.Logger) *Controller {
 	c := &Controller{cfg: cfg, store: store, releases: releases, proxy: p, log: log,
-		services: map[string]*service{}, unpacking: map[string]string{}, previewToken: newPreviewToken()}
+		services: map[string]*service{}, unpacking: map[string]string{}, previewToken: newPreviewToken(),
+		zeoServers: map[string]*zeoServer{}}
+	for _, z := range cfg.ZEO {
+		if z.Managed != nil {
+			c.zeoServers[z.Name] = &zeoServer{cfg: z}
+		}
+	}
 	var routes []proxy.Service
 	for _, sc := range cfg.Services {
 		c.services[sc.Name] = &service{cfg: sc, slots: map[string]*slotRun{}}
@@ -84,6 +92,7 @@ func New(cfg *config.Config, store state.Store, releases *release.Store, p *prox
 			Name: sc.Name, Hosts: sc.Hosts, Default: sc.Default,
 			PreviewHosts: sc.Preview.Hosts, PreviewTokens: tokens,
 			Eject5xx: sc.Health.Eject5xx, EjectFor: sc.Health.EjectFor,
+			VirtualHost: virtualHost(sc.VirtualHost),
 		})
 	}
 	p.Configure(routes)
@@ -192,4 +201,12 @@ func (c *Controller) record(e state.Entry, started time.Time, err error) {
 	if herr := c.store.Append(e); herr != nil {
 		c.log.Error("append history", "service", e.Service, "op", e.Op, "err", herr)
 	}
+}
+
+// virtualHost is the proxy's VirtualHostMonster setting of a service.
+func virtualHost(v *config.VirtualHost) *proxy.VirtualHost {
+	if v == nil {
+		return nil
+	}
+	return &proxy.VirtualHost{Root: v.Root, PathPrefix: v.PathPrefix}
 }

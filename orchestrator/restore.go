@@ -22,6 +22,8 @@ func (c *Controller) Restore(ctx context.Context) error {
 	c.snapMu.Lock()
 	c.snap = snap
 	c.snapMu.Unlock()
+	// The database first: the slots' instances connect to it as they start.
+	c.restoreZEOServers(ctx)
 
 	for _, sc := range c.cfg.Services {
 		s := c.services[sc.Name]
@@ -137,4 +139,5 @@ func (c *Controller) Shutdown(ctx context.Context, stopStacks bool) {
 			}
 		}
 	}
+	c.shutdownZEOServers(ctx, stopStacks)
 }

@@ -10,6 +10,7 @@ import (
 
 	"deploy/config"
 	"deploy/stacks"
+	"deploy/stacks/zope"
 	"deploy/state"
 )
 
@@ -35,7 +36,7 @@ func (c *Controller) placeOf(sc *config.Service, slot string, rec *state.Slot) s
 func (c *Controller) instanceSpec(sc *config.Service, slot config.Slot, n int, st stackPlace) stacks.InstanceSpec {
 	base := c.slotDir(sc.Name, slot.Name)
 	idx := strconv.Itoa(n)
-	return stacks.InstanceSpec{
+	spec := stacks.InstanceSpec{
 		Service: sc.Name,
 		Slot:    slot.Name,
 		Index:   n,
@@ -47,6 +48,16 @@ func (c *Controller) instanceSpec(sc *config.Service, slot config.Slot, n int, s
 		VarDir:  filepath.Join(base, "var", idx),
 		LogPath: c.logPath(sc.Name, slot.Name, n),
 	}
+	if sc.Zope != nil {
+		// The zope block's command, else the stack's, else runwsgi; each
+		// gets the instance's wsgi.ini.
+		z := *sc.Zope
+		if len(z.Command) == 0 {
+			z.Command = sc.Stack.Command
+		}
+		spec.Command = zope.Command(z, zopeFiles(spec.VarDir))
+	}
+	return spec
 }
 
 // writePIDFile leaves "PID STARTTIME" beside the slot for operators and
@@ -85,6 +96,9 @@ func (c *Controller) render(s *service, slot config.Slot, st stackPlace) error {
 	tpls := make([]stacks.Template, len(s.cfg.Stack.Templates))
 	for i, t := range s.cfg.Stack.Templates {
 		tpls[i] = stacks.Template{Source: t.Source, Destination: t.Destination}
+	}
+	if err := c.renderZope(s, slot, st); err != nil {
+		return err
 	}
 	if len(tpls) == 0 {
 		return nil

@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"strings"
 	"time"
 
 	"deploy/proxy"
@@ -134,7 +135,11 @@ func (r *slotRun) instanceStatus(traffic []proxy.InstanceStats) ([]InstanceStatu
 
 // History returns the last limit entries of a service's history.
 func (c *Controller) History(service string, limit int) ([]state.Entry, error) {
-	if service != "" {
+	if name, ok := strings.CutPrefix(service, "zeo:"); ok {
+		if _, err := c.zeoConfig(name); err != nil {
+			return nil, err
+		}
+	} else if service != "" {
 		if _, err := c.service(service); err != nil {
 			return nil, err
 		}

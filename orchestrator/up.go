@@ -77,6 +77,9 @@ func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, relea
 		return nil, errorf(KindRefused, fmt.Sprintf("bring up another slot and switch to it first (deploy switch %s --to OTHER)", s.cfg.Name),
 			"slot %s is live for %s: restarting it would take the site down", slot.Name, s.cfg.Name)
 	}
+	if err := c.probeServiceZEO(ctx, s); err != nil {
+		return nil, err
+	}
 	restarted := false
 	if old := s.run(slot.Name); old != nil {
 		if _, err := c.stopSlot(ctx, s, old); err != nil {

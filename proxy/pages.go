@@ -10,6 +10,7 @@ import (
 // pageText is what a visitor reads when the proxy answers by itself. It names
 // nothing internal: no slot, port or address.
 var pageText = map[int]string{
+	http.StatusBadRequest:         "The address of this request cannot be served.\n",
 	http.StatusNotFound:           "No site is configured for this host name.\n",
 	http.StatusServiceUnavailable: "This site is not being served right now. Please try again shortly.\n",
 	http.StatusBadGateway:         "The site could not answer this request. Please try again.\n",
@@ -26,6 +27,7 @@ type reply struct {
 
 // Built-in replies.
 var (
+	badRequestReply  = builtinReply(http.StatusBadRequest, "")
 	notFoundReply    = builtinReply(http.StatusNotFound, "")
 	unavailableReply = builtinReply(http.StatusServiceUnavailable, "")
 	badGatewayReply  = builtinReply(http.StatusBadGateway, "")

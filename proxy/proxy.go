@@ -162,7 +162,8 @@ func (p *Proxy) Services() []string {
 }
 
 // ServeHTTP sends the request to the live slot of its service, or to its
-// preview slot, unless the proxy answers it itself.
+// preview slot, rewritten for Zope's VirtualHostMonster when the service
+// asks for it, unless the proxy answers it itself.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p.isHealthCheck(r) {
 		healthReply.write(w)
@@ -176,6 +177,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer pl.inFlight.Add(-1)
+	if vh := pl.state.vhost.Load(); vh != nil {
+		// Read once: the check and the rewrite must agree even when a
+		// Configure changes the service's virtual hosting meanwhile.
+		var answer *reply
+		if r, answer = vh.request(r); answer != nil {
+			answer.write(w)
+			return
+		}
+	}
 	pl.handler.ServeHTTP(w, r)
 }
 

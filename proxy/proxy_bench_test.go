@@ -14,8 +14,19 @@ import (
 // proxy's; compare runs of this benchmark with each other, and see
 // bench/run.sh for the proxy alone against nginx.
 func BenchmarkProxy_SmallResponse(b *testing.B) {
+	benchSmallResponse(b, Service{Name: "bench", Hosts: []string{"bench.test"}})
+}
+
+// BenchmarkProxy_SmallResponseVirtualHost is BenchmarkProxy_SmallResponse
+// for a Zope site: every request is rewritten for the VirtualHostMonster, so
+// the difference between the two is the rewrite's cost.
+func BenchmarkProxy_SmallResponseVirtualHost(b *testing.B) {
+	benchSmallResponse(b, Service{Name: "bench", Hosts: []string{"bench.test"}, VirtualHost: &VirtualHost{Root: "/Plone"}})
+}
+
+func benchSmallResponse(b *testing.B, svc Service) {
 	p := New(Options{})
-	p.Configure([]Service{{Name: "bench", Hosts: []string{"bench.test"}}})
+	p.Configure([]Service{svc})
 	mustSwitch(b, p, "bench", "blue", testBackend(b, "blue"))
 	base := testProxy(b, p)
 

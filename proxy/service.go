@@ -27,15 +27,21 @@ type Service struct {
 	// rotation for EjectFor (30s when zero); Eject5xx 0 turns this off.
 	Eject5xx int
 	EjectFor time.Duration
+	// VirtualHost, when set, rewrites every request of the service (preview
+	// ones too) for Zope's VirtualHostMonster; nil: paths go as they came.
+	VirtualHost *VirtualHost
 }
 
 // serviceState is what a service keeps from one Configure to the next. The
-// request path reads it with atomic loads only: a nil maintenance and pause
-// cost one pointer load each.
+// request path reads it with atomic loads only: a nil maintenance, pause and
+// vhost cost one pointer load each.
 type serviceState struct {
 	eject       atomic.Pointer[ejectPolicy]
 	maintenance atomic.Pointer[reply]     // nil when off
 	pause       atomic.Pointer[pauseGate] // nil when not paused
+	// vhost lives here rather than in the route because a request reaches
+	// its service's settings through its pool, which holds this state.
+	vhost atomic.Pointer[vhost] // nil: no VirtualHostMonster rewriting
 }
 
 // ejectPolicy is the passive-ejection setting of a service; immutable, so
@@ -53,7 +59,8 @@ func newEjectPolicy(s Service) *ejectPolicy {
 	return &ejectPolicy{after: int64(max(s.Eject5xx, 0)), duration: d}
 }
 
-// Configure sets the services, their host names and settings. Services that
+// Configure sets the services, their host names and settings (virtual
+// hosting included, which takes effect with the next request). Services that
 // stay keep their live and preview slots, maintenance and pause; services
 // that go are no longer routed, and requests held by their pause are let go
 // to find whatever the new table says of their host.
@@ -68,6 +75,7 @@ func (p *Proxy) Configure(services []Service) {
 			r.state, r.live, r.preview = prev.state, prev.live, prev.preview
 		}
 		r.state.eject.Store(newEjectPolicy(s))
+		r.state.vhost.Store(newVhost(s.VirtualHost))
 		next.byName[s.Name] = r
 		for _, h := range s.PreviewHosts {
 			h = normalizeHost(h)

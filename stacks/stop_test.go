@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -141,4 +142,25 @@ func TestStopAndDetach_LeaveNoGoroutineBehind(t *testing.T) {
 	waitFor(t, "the goroutine count to drop back", func() bool {
 		return runtime.NumGoroutine() <= before
 	})
+}
+
+func TestSignal_ReachesTheRunningProcess(t *testing.T) {
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "got-usr2")
+	script := "trap 'echo usr2 > " + marker + "' USR2; while :; do sleep 0.05; done"
+	in, err := Start(InstanceSpec{Service: "s", Slot: "a", Index: 1, Port: 1, Dir: dir,
+		Command: []string{"sh", "-c", script}, VarDir: filepath.Join(dir, "var"), LogPath: filepath.Join(dir, "log")}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Stop(context.Background(), time.Second)
+	waitFor(t, "the trap to be set", func() bool {
+		in.Signal(syscall.SIGUSR2)
+		_, err := os.Stat(marker)
+		return err == nil
+	})
+	in.Stop(context.Background(), time.Second)
+	if err := in.Signal(syscall.SIGUSR2); err == nil || !strings.Contains(err.Error(), "not running") {
+		t.Fatalf("signal after stop: %v", err)
+	}
 }

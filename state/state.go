@@ -17,6 +17,10 @@ const (
 // crash leaves either the old snapshot or the new one, never a mix.
 type Snapshot struct {
 	Services map[string]*Service `json:"services"`
+	// ZEO holds the process of each ZEO server the controller manages, by
+	// name, so that a restarted controller adopts it instead of starting a
+	// second one on the same storage files.
+	ZEO map[string]*Instance `json:"zeo,omitempty"`
 }
 
 // Service is the remembered state of one service.

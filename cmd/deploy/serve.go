@@ -63,23 +63,14 @@ func (s *serveCmd) run(ctx context.Context) error {
 		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", s.logLevel)}
 	}
 	var out io.Writer = s.g.stderr
+	var lf *logFile
 	if s.logFile != "" {
-		lf, err := openLogFile(s.logFile)
-		if err != nil {
+		var err error
+		if lf, err = openLogFile(s.logFile); err != nil {
 			return err
 		}
 		defer lf.Close()
 		out = lf
-		reopen := make(chan os.Signal, 1)
-		signal.Notify(reopen, syscall.SIGUSR2)
-		defer signal.Stop(reopen)
-		go func() {
-			for range reopen {
-				if err := lf.Reopen(); err != nil {
-					fmt.Fprintf(s.g.stderr, "deploy: %v\n", err)
-				}
-			}
-		}()
 	}
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 	cfg, err := s.g.loadConfig()
@@ -102,6 +93,21 @@ func (s *serveCmd) run(ctx context.Context) error {
 	}
 	p := proxy.New(proxy.Options{TrustedProxies: cfg.Proxy.TrustedProxies, HealthPath: cfg.Proxy.HealthPath, Logger: log})
 	ctrl := orchestrator.New(cfg, store, releases, p, log)
+	// SIGUSR2 (logrotate's postrotate) reopens the controller's log file and
+	// tells the managed ZEO servers to reopen theirs.
+	reopen := make(chan os.Signal, 1)
+	signal.Notify(reopen, syscall.SIGUSR2)
+	defer signal.Stop(reopen)
+	go func() {
+		for range reopen {
+			if lf != nil {
+				if err := lf.Reopen(); err != nil {
+					fmt.Fprintf(s.g.stderr, "deploy: %v\n", err)
+				}
+			}
+			ctrl.ReopenLogs()
+		}
+	}()
 	// Listeners first: a port taken by someone else fails the start before
 	// anything is adopted or restarted.
 	var listeners []net.Listener

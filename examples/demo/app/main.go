@@ -86,7 +86,9 @@ func main() {
 		if failing(w) {
 			return
 		}
-		fmt.Fprintln(w, who)
+		// The path as received shows what the proxy rewrote (Zope's
+		// VirtualHostMonster paths).
+		fmt.Fprintln(w, who, "path="+r.URL.EscapedPath())
 	})
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
