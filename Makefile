@@ -7,6 +7,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # on a busy machine (go.dev/issue/75804, fixed in Go 1.27).
 FUZZ_PARSE   ?= 100000x
 FUZZ_EXTRACT ?= 8000x
+FUZZ_ZEO     ?= 200000x
 
 .PHONY: all build demo test race fuzz lint bench clean
 
@@ -30,6 +31,7 @@ test:
 fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZ_PARSE) ./config/
 	$(GO) test -run=NONE -fuzz=FuzzExtract -fuzztime=$(FUZZ_EXTRACT) -fuzzminimizetime=200x ./stacks/release/
+	$(GO) test -run=NONE -fuzz=FuzzReadMessage -fuzztime=$(FUZZ_ZEO) ./zeo/
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
