@@ -232,6 +232,19 @@ func TestManagedZEO_IsSupervisedPackedAndNeverTouchedBySwitches(t *testing.T) {
 		t.Errorf("history of the ZEO server lacks its packs:\n%s", h)
 	}
 
+	// logrotate moves the server's log away and signals the controller,
+	// which passes SIGUSR2 on: the server writes to a new file.
+	logPath := filepath.Join(s.dir, "zeo.log")
+	if err := os.Rename(logPath, logPath+".1"); err != nil {
+		t.Fatal(err)
+	}
+	s.serve.Process.Signal(syscall.SIGUSR2)
+	waitFor(t, "the ZEO server to reopen its log", func() bool {
+		s.run("zeo", "check", "main") // a connection the server logs
+		b, err := os.ReadFile(logPath)
+		return err == nil && len(b) > 0
+	})
+
 	// A crash is restarted; a controller restart adopts the running server.
 	syscall.Kill(first, syscall.SIGKILL)
 	var second int
