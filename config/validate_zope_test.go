@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -190,6 +191,12 @@ service "a" {
 			name: "storage mounted twice",
 			src:  zopeWith(rootMount + "    mount \"main\" {\n      path = \"/again\"\n    }\n"),
 			want: []wantDiag{{15, 11, `Duplicate mount; Storage "main" is already mounted at {file}:12; mount each storage once.`}},
+		},
+		{
+			name: "storages mounted under names that differ only in case",
+			src: strings.Replace(zopeWith(rootMount+"    mount \"Main\" {\n      path = \"/other\"\n    }\n"),
+				`storages = ["main", "session"]`, `storages = ["main", "Main"]`, 1),
+			want: []wantDiag{{15, 11, `Duplicate mount; Storage "Main" is already mounted as "main" at {file}:12, and Zope's configuration ignores case in database names; mount only one of them.`}},
 		},
 		{
 			name: "mount without a path",

@@ -102,22 +102,32 @@ func (c *checker) mounts(r *rawZope, zeo string, storages []string) []ZopeMount 
 		return nil
 	}
 	var out []ZopeMount
-	names := map[string]hcl.Range{}
+	type mountName struct {
+		name string
+		rng  hcl.Range
+	}
+	names := map[string]mountName{} // by lower-cased name
 	paths := map[string]*rawMount{}
 	pathsKnown := true // every path is valid, so a missing "/" is missing
 	for _, rm := range r.Mounts {
 		ok := true
-		switch first, dup := names[rm.Name]; {
+		// ZConfig lower-cases section names: <zodb_db Main> and <zodb_db
+		// main> would be one database.
+		switch first, dup := names[strings.ToLower(rm.Name)]; {
 		case storages != nil && !slices.Contains(storages, rm.Name):
 			c.add(errorf(rm.NameRange, "Unknown storage",
 				"ZEO server %q serves no storage %q; its storages are %s. Name the mount after one of them, or add it to the zeo block's storages.", zeo, rm.Name, quoteAll(storages)))
 			ok = false
+		case dup && first.name == rm.Name:
+			c.add(errorf(rm.NameRange, "Duplicate mount",
+				"Storage %q is already mounted at %s; mount each storage once.", rm.Name, where(first.rng)))
+			ok = false
 		case dup:
 			c.add(errorf(rm.NameRange, "Duplicate mount",
-				"Storage %q is already mounted at %s; mount each storage once.", rm.Name, where(first)))
+				"Storage %q is already mounted as %q at %s, and Zope's configuration ignores case in database names; mount only one of them.", rm.Name, first.name, where(first.rng)))
 			ok = false
 		default:
-			names[rm.Name] = rm.NameRange
+			names[strings.ToLower(rm.Name)] = mountName{rm.Name, rm.NameRange}
 		}
 
 		p, st := decode[string](c, rm.Path)
