@@ -9,13 +9,23 @@ FUZZ_PARSE   ?= 100000x
 FUZZ_EXTRACT ?= 8000x
 FUZZ_ZEO     ?= 200000x
 
-.PHONY: all build demo test race fuzz lint bench clean
+.PHONY: all build plugins proto demo test race fuzz lint bench clean
 
 all: build
 
-build:
+build: plugins
 	$(GO) build -o bin/deploy ./cmd/deploy
 	$(GO) build -o bin/demo-app ./examples/demo/app
+
+# The example plugins, named by the rule deploy finds them by in a
+# plugin_dir: deploy-plugin-<kind>-<name>.
+plugins:
+	$(GO) build -o bin/plugins/ ./plugins/cmd/...
+
+# Regenerates the committed gRPC code from plugins/proto (installs protoc
+# from Debian and the Go generators with go install when missing).
+proto:
+	bash plugins/proto/generate.sh
 
 # A scripted demonstration on examples/demo/deploy.hcl: up blue, switch,
 # up green, switch, rollback, status, history; leaves nothing running.

@@ -42,12 +42,15 @@ type Target struct {
 	Env    []string    // command checks: full environment (KEY=value); nil inherits the controller's
 	// Storages are what a zeo check asks the ZEO server at Addr for.
 	Storages []string
+	// Call runs a plugin check (config.Check.Plugin): the caller knows the
+	// plugin, this package only times, retries and reports it.
+	Call func(ctx context.Context) (ok bool, message string)
 }
 
 // Result is the outcome of one check on one target.
 type Result struct {
 	Check    string  `json:"check"`
-	Kind     string  `json:"kind"`   // "http", "tcp", "zeo" or "command"
+	Kind     string  `json:"kind"`   // "http", "tcp", "zeo", "command" or "plugin"
 	Target   string  `json:"target"` // Target.Label
 	Via      string  `json:"via"`
 	OK       bool    `json:"ok"`
@@ -87,6 +90,16 @@ func Run(ctx context.Context, c config.Check, t Target) Result {
 	case c.TCP:
 		base.Kind = "tcp"
 		try = func(ctx context.Context) outcome { return checkTCP(ctx, t.Addr) }
+	case c.Plugin != "":
+		base.Kind = "plugin"
+		if t.Call == nil {
+			base.Message = "plugin check without a plugin to call"
+			return base
+		}
+		try = func(ctx context.Context) outcome {
+			ok, msg := t.Call(ctx)
+			return outcome{ok: ok, msg: msg}
+		}
 	case c.ZEO:
 		base.Kind = "zeo"
 		try = func(ctx context.Context) outcome { return checkZEO(ctx, t.Addr, t.Storages) }

@@ -26,6 +26,12 @@ type checker struct {
 	// of that name), or nil when its storages setting had an error, so
 	// that what names a storage is checked only against a sound list.
 	zeoStorages map[string][]string
+
+	// pluginDirState says whether controller { plugin_dir } is set, so
+	// that a plugin block without a path can be found.
+	pluginDirState state
+	pluginDefs     map[string]pluginDef // plugin block name -> definition
+	pluginOrder    []string             // plugin block names in file order, once each
 }
 
 func (c *checker) add(d *hcl.Diagnostic) {
@@ -42,6 +48,7 @@ func (c *checker) file(raw *rawFile, file string, start hcl.Range) *Config {
 		Controller: c.controller(raw.Controllers, start),
 		Proxy:      c.proxy(raw.Proxies),
 		ZEO:        c.zeos(raw.ZEOs),
+		Plugins:    c.plugins(raw.Plugins),
 	}
 	if len(raw.Services) == 0 {
 		c.add(errorf(start, "Missing service block",

@@ -62,6 +62,9 @@ func (c *checker) check(r *rawCheck, host string) Check {
 	chk.ZEO = len(r.ZEOs) > 0
 	cmd, cmdState := c.command(r.Command, `["bin/check", "--quick"]`)
 	chk.Command = cmd
+	plugin, pluginState := c.pluginRef(r.Plugin, PluginCheck, "a check's plugin")
+	chk.Plugin = plugin
+	chk.PluginConfig = c.pluginConfig(r.Config, pluginState, "check")
 
 	var kinds []setting
 	if len(r.HTTPs) > 0 {
@@ -76,14 +79,21 @@ func (c *checker) check(r *rawCheck, host string) Check {
 	if cmdState != absent {
 		kinds = append(kinds, setting{"a command", r.Command.Range()})
 	}
+	if pluginState != absent {
+		kinds = append(kinds, setting{"a plugin", r.Plugin.Range()})
+	}
 	if len(kinds) == 0 {
 		c.add(errorf(r.DefRange, "Missing check kind",
-			"Check %q needs to say what it checks: an http { ... } block that requests a page, a tcp {} block that connects to the port, a zeo {} block that probes the service's ZEO server, or a command such as command = [\"bin/check\"].", r.Name))
+			"Check %q needs to say what it checks: an http { ... } block that requests a page, a tcp {} block that connects to the port, a zeo {} block that probes the service's ZEO server, a command such as command = [\"bin/check\"], or a plugin of kind \"check\" such as plugin = \"NAME\".", r.Name))
 	} else {
 		first, rest := firstSetting(kinds)
+		rule := "a check has exactly one of http, tcp, zeo or command"
+		if pluginState != absent {
+			rule = "a check has exactly one of http, tcp, zeo, command or plugin"
+		}
 		for _, k := range rest {
 			c.add(errorf(k.rng, "Conflicting check kinds",
-				"Check %q already has %s at %s; a check has exactly one of http, tcp, zeo or command. Move this into a check block of its own.", r.Name, first.what, where(first.rng)))
+				"Check %q already has %s at %s; %s. Move this into a check block of its own.", r.Name, first.what, where(first.rng), rule))
 		}
 	}
 

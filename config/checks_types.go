@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// Check is one smoke check of a service. Exactly one of HTTP, TCP, ZEO and
-// Command is set. Checks run against every instance of a slot on its own
-// port, and HTTP checks also through the proxy's preview route, so that
-// routing and rewriting are checked too.
+// Check is one smoke check of a service. Exactly one of HTTP, TCP, ZEO,
+// Command and Plugin is set. Checks run against every instance of a slot
+// on its own port, and HTTP checks also through the proxy's preview route,
+// so that routing and rewriting are checked too.
 type Check struct {
 	Name string
 	HTTP *HTTPCheck
@@ -17,6 +17,10 @@ type Check struct {
 	// names (probed once per check, like zeoup).
 	ZEO     bool
 	Command []string // runs in the slot's stack dir; passes on exit status 0
+	// Plugin names a plugin of kind PluginCheck that does the checking,
+	// with the settings in PluginConfig (its Expr, nil when none).
+	Plugin       string
+	PluginConfig PluginSettings
 	// Timeout bounds one attempt; default 5s.
 	Timeout time.Duration
 	// Retries is how many more attempts a failing check gets; default 2.
@@ -120,11 +124,16 @@ type Migrate struct {
 	Timeout time.Duration // default 30m
 }
 
-// Notify is told, by command or webhook, what deployments did.
+// Notify is told, by command, webhook or plugin, what deployments did.
+// Exactly one of Command, Webhook and Plugin is set.
 type Notify struct {
 	Name    string
 	Command []string // gets the event as JSON on stdin
 	Webhook string   // gets the event as a JSON POST; http or https URL
+	// Plugin names a plugin of kind PluginNotifier that is told each
+	// event, with the settings in PluginConfig (its Expr, nil when none).
+	Plugin       string
+	PluginConfig PluginSettings
 	// Events it is told about; default all of NotifyEvents.
 	Events  []string
 	Timeout time.Duration // default 10s

@@ -126,6 +126,7 @@ type Config struct {
 	Controller Controller
 	Proxy      Proxy
 	ZEO        []*ZEO     // in file order
+	Plugins    []*Plugin  // in file order
 	Services   []*Service // in file order
 }
 
@@ -142,6 +143,10 @@ type Controller struct {
 	// again without rebuilding it; releases a slot uses are kept anyway.
 	// 1..1000, default 5.
 	KeepReleases int
+	// PluginDir is where the controller looks for a plugin whose block
+	// gives no path, as Plugin.BinaryName; absolute, default "" (no
+	// directory is searched).
+	PluginDir string
 }
 
 // Proxy configures the embedded reverse proxy.
@@ -179,11 +184,16 @@ type Service struct {
 	Migrate      *Migrate // nil: the service has no migration command
 	Notify       []Notify
 
-	// Driver is DriverCommand (default) or DriverZope; Zope is set with
+	// Driver is DriverCommand (default), DriverZope, or the name of a
+	// plugin of kind PluginDriver (see DriverIsPlugin); Zope is set with
 	// the zope driver only.
 	Driver      string
 	Zope        *Zope
 	VirtualHost *VirtualHost // nil: no VirtualHostMonster rewriting
+	// DriverConfig holds the driver_config block of a plugin driver (its
+	// Body; nil without the block). It is always empty for built-in
+	// drivers.
+	DriverConfig PluginSettings
 }
 
 // Slot is a named set of ports of one service.

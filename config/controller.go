@@ -12,10 +12,12 @@ func (c *checker) controller(raws []*rawController, start hcl.Range) Controller 
 		return c.controllerBlock(nil, start)
 	}
 	ctl := c.controllerBlock(raws[0], start)
+	ctl.PluginDir, c.pluginDirState = c.path(raws[0].PluginDir, "")
 	// Check repeated blocks too, so that removing the duplicate does not
 	// reveal new errors.
 	for _, r := range raws[1:] {
 		c.controllerBlock(r, start)
+		c.path(r.PluginDir, "")
 	}
 	return ctl
 }

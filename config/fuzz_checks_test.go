@@ -101,6 +101,9 @@ func checkCheck(t *testing.T, service string, chk Check) {
 			t.Errorf("check %s/%s: bad command %q", service, chk.Name, chk.Command)
 		}
 	}
+	if chk.Plugin != "" {
+		kinds++
+	}
 	if kinds != 1 {
 		t.Errorf("check %s/%s has %d kinds", service, chk.Name, kinds)
 	}
@@ -146,8 +149,14 @@ func checkNotifiers(t *testing.T, s *Service) {
 			t.Errorf("service %q: bad or duplicate notify name %q", s.Name, n.Name)
 		}
 		names[n.Name] = true
-		if (n.Command == nil) == (n.Webhook == "") || (n.Command != nil && !validCommand(n.Command)) {
-			t.Errorf("notify %s/%s: command %q, webhook %q", s.Name, n.Name, n.Command, n.Webhook)
+		targets := 0
+		for _, set := range []bool{n.Command != nil, n.Webhook != "", n.Plugin != ""} {
+			if set {
+				targets++
+			}
+		}
+		if targets != 1 || (n.Command != nil && !validCommand(n.Command)) {
+			t.Errorf("notify %s/%s: command %q, webhook %q, plugin %q", s.Name, n.Name, n.Command, n.Webhook, n.Plugin)
 		}
 		if n.Webhook != "" {
 			u, err := url.Parse(n.Webhook)

@@ -20,6 +20,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(exampleConfig))
 	f.Add([]byte(exampleChecksConfig))
 	f.Add([]byte(exampleZopeConfig))
+	f.Add([]byte(examplePluginsConfig))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		// The fuzzer does not report inputs that hang, and HCL has some
 		// (huge numbers once took minutes). Crashing the worker makes it
@@ -142,8 +143,9 @@ func checkInvariants(t *testing.T, cfg *Config) {
 		if !filepath.IsAbs(st.Dir) {
 			t.Errorf("stack dir %q is not absolute", st.Dir)
 		}
-		// The zope driver has a default command.
-		if (len(st.Command) == 0 && s.Driver != DriverZope) || slices.Contains(st.Command, "") {
+		// The zope driver has a default command, and plugin drivers give
+		// their own.
+		if (len(st.Command) == 0 && s.Driver == DriverCommand) || slices.Contains(st.Command, "") {
 			t.Errorf("bad command %q", st.Command)
 		}
 		for k := range st.Env {
@@ -161,4 +163,5 @@ func checkInvariants(t *testing.T, cfg *Config) {
 	checkReleaseInvariants(t, cfg)
 	checkChecksInvariants(t, cfg)
 	checkZopeInvariants(t, cfg)
+	checkPluginInvariants(t, cfg)
 }

@@ -32,7 +32,10 @@ func checkZopeInvariants(t *testing.T, cfg *Config) {
 			}
 			checkZope(t, s, zeo)
 		default:
-			t.Errorf("service %q: driver %q", s.Name, s.Driver)
+			// A plugin driver: checked by checkPluginInvariants.
+			if s.Zope != nil {
+				t.Errorf("service %q: plugin driver %q with zope %v", s.Name, s.Driver, s.Zope)
+			}
 		}
 		if vh := s.VirtualHost; vh != nil {
 			if !validZopePath(vh.Root) || (vh.PathPrefix != "" && (vh.PathPrefix == "/" || !validZopePath(vh.PathPrefix))) {

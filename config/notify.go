@@ -33,6 +33,9 @@ func (c *checker) notify(r *rawNotify) Notify {
 	if hookState == valid && c.webhook(hook, r.Webhook.Range()) {
 		n.Webhook = hook
 	}
+	plugin, pluginState := c.pluginRef(r.Plugin, PluginNotifier, "a notify block's plugin")
+	n.Plugin = plugin
+	n.PluginConfig = c.pluginConfig(r.Config, pluginState, "notify block")
 
 	var targets []setting
 	if cmdState != absent {
@@ -41,14 +44,21 @@ func (c *checker) notify(r *rawNotify) Notify {
 	if hookState != absent {
 		targets = append(targets, setting{"a webhook", r.Webhook.Range()})
 	}
+	if pluginState != absent {
+		targets = append(targets, setting{"a plugin", r.Plugin.Range()})
+	}
 	if len(targets) == 0 {
 		c.add(errorf(r.DefRange, "Missing notify target",
-			"Notify %q needs a command that is given each event on stdin, such as command = [\"bin/notify\"], or a webhook that is posted each event, such as webhook = \"https://chat.example.org/hooks/deploy\".", r.Name))
+			"Notify %q needs a command that is given each event on stdin, such as command = [\"bin/notify\"], a webhook that is posted each event, such as webhook = \"https://chat.example.org/hooks/deploy\", or a plugin of kind \"notifier\", such as plugin = \"NAME\".", r.Name))
 	} else {
 		first, rest := firstSetting(targets)
+		rule := "a notify block has either a command or a webhook"
+		if pluginState != absent {
+			rule = "a notify block has one target: a command, a webhook or a plugin"
+		}
 		for _, t := range rest {
 			c.add(errorf(t.rng, "Conflicting notify targets",
-				"Notify %q already has %s at %s; a notify block has either a command or a webhook. Move this into a notify block of its own.", r.Name, first.what, where(first.rng)))
+				"Notify %q already has %s at %s; %s. Move this into a notify block of its own.", r.Name, first.what, where(first.rng), rule))
 		}
 	}
 

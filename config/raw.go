@@ -16,6 +16,7 @@ type rawFile struct {
 	Controllers []*rawController `hcl:"controller,block"`
 	Proxies     []*rawProxy      `hcl:"proxy,block"`
 	ZEOs        []*rawZEO        `hcl:"zeo,block"`
+	Plugins     []*rawPlugin     `hcl:"plugin,block"`
 	Services    []*rawService    `hcl:"service,block"`
 }
 
@@ -24,7 +25,17 @@ type rawController struct {
 	Socket       hcl.Expression `hcl:"socket,optional"`
 	ReleasesDir  hcl.Expression `hcl:"releases_dir,optional"`
 	KeepReleases hcl.Expression `hcl:"keep_releases,optional"`
+	PluginDir    hcl.Expression `hcl:"plugin_dir,optional"`
 	DefRange     hcl.Range      `hcl:",def_range"`
+}
+
+type rawPlugin struct {
+	Name      string         `hcl:"name,label"`
+	NameRange hcl.Range      `hcl:"name,label_range"`
+	Kind      hcl.Expression `hcl:"kind,optional"`
+	Path      hcl.Expression `hcl:"path,optional"`
+	SHA256    hcl.Expression `hcl:"sha256,optional"`
+	DefRange  hcl.Range      `hcl:",def_range"`
 }
 
 type rawZEO struct {
@@ -74,7 +85,8 @@ type rawService struct {
 	Stacks       []*rawStack    `hcl:"stack,block"`
 	Zopes        []*rawZope     `hcl:"zope,block"`
 
-	VirtualHosts []*rawVirtualHost `hcl:"virtual_host,block"`
+	VirtualHosts  []*rawVirtualHost  `hcl:"virtual_host,block"`
+	DriverConfigs []*rawDriverConfig `hcl:"driver_config,block"`
 
 	Checks        []*rawCheck        `hcl:"check,block"`
 	Previews      []*rawPreview      `hcl:"preview,block"`
@@ -85,6 +97,14 @@ type rawService struct {
 	Migrates      []*rawMigrate      `hcl:"migrate,block"`
 	Notifies      []*rawNotify       `hcl:"notify,block"`
 
+	DefRange hcl.Range `hcl:",def_range"`
+}
+
+// rawDriverConfig keeps the whole body of a driver_config block: the
+// plugin driver decodes it against its own schema, so gohcl must not
+// refuse any of it.
+type rawDriverConfig struct {
+	Body     hcl.Body  `hcl:",remain"`
 	DefRange hcl.Range `hcl:",def_range"`
 }
 
@@ -138,6 +158,8 @@ type rawCheck struct {
 	TCPs      []*rawTCPCheck  `hcl:"tcp,block"`
 	ZEOs      []*rawZEOCheck  `hcl:"zeo,block"`
 	Command   hcl.Expression  `hcl:"command,optional"`
+	Plugin    hcl.Expression  `hcl:"plugin,optional"`
+	Config    hcl.Expression  `hcl:"config,optional"`
 	Timeout   hcl.Expression  `hcl:"timeout,optional"`
 	Retries   hcl.Expression  `hcl:"retries,optional"`
 	Interval  hcl.Expression  `hcl:"interval,optional"`
@@ -214,6 +236,8 @@ type rawNotify struct {
 	NameRange hcl.Range      `hcl:"name,label_range"`
 	Command   hcl.Expression `hcl:"command,optional"`
 	Webhook   hcl.Expression `hcl:"webhook,optional"`
+	Plugin    hcl.Expression `hcl:"plugin,optional"`
+	Config    hcl.Expression `hcl:"config,optional"`
 	Events    hcl.Expression `hcl:"events,optional"`
 	Timeout   hcl.Expression `hcl:"timeout,optional"`
 	DefRange  hcl.Range      `hcl:",def_range"`

@@ -75,6 +75,7 @@ func (c *checker) service(r *rawService) *Service {
 			"The stack already sets a command at %s; a Zope service's command is written once, in its zope block, or left out to run Zope's WSGI server. Remove one of the two.", where(r.Stacks[0].Command.Range())))
 	}
 	s.VirtualHost = c.virtualHost(r.VirtualHosts)
+	s.DriverConfig = c.driverConfig(r, driver, driverState)
 
 	s.Checks = c.checks(r, s.Hosts, zeoState)
 	s.Preview = c.preview(r.Name, r.Previews)
@@ -91,8 +92,9 @@ func (c *checker) service(r *rawService) *Service {
 }
 
 // serviceStack checks the stack blocks of a service. The zope driver has
-// a default command; with a driver in error the command is not asked for,
-// since whether it is needed is unknown.
+// a default command, and a plugin driver gives its own; with a driver in
+// error the command is not asked for, since whether it is needed is
+// unknown.
 func (c *checker) serviceStack(r *rawService, s *Service, driver string, driverState state) {
 	once(c, "stack", r.Stacks, func(r *rawStack) hcl.Range { return r.DefRange })
 	needCommand := driverState != invalid && driver == DriverCommand

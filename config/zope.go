@@ -12,11 +12,12 @@ import (
 // The zope driver: which databases each Zope instance mounts from the
 // service's ZEO server, and how it caches them.
 
-// drivers are the stack drivers, as the messages list them.
+// drivers are the built-in stack drivers, as the messages list them; any
+// other driver is a plugin.
 var drivers = []string{DriverCommand, DriverZope}
 
-// driver decodes a service's driver; it is DriverCommand unless the
-// service says otherwise.
+// driver decodes a service's driver: a built-in one, or a plugin of kind
+// driver. It is DriverCommand unless the service says otherwise.
 func (c *checker) driver(expr hcl.Expression) (string, state) {
 	d, st := decode[string](c, expr)
 	switch {
@@ -25,8 +26,19 @@ func (c *checker) driver(expr hcl.Expression) (string, state) {
 	case slices.Contains(drivers, d):
 		return d, valid
 	}
+	if def, ok := c.pluginDefs[d]; ok {
+		if c.pluginKind(d, def, PluginDriver, "a service's driver", expr.Range()) != valid {
+			return DriverCommand, invalid
+		}
+		return d, valid
+	}
+	plugins := c.pluginsOf(PluginDriver)
+	how := fmt.Sprintf("For a plugin driver, define it, such as plugin %q { kind = \"driver\" }, with its path.", d)
+	if len(plugins) > 0 {
+		how = "The others are plugins."
+	}
 	c.add(errorf(expr.Range(), "Unknown driver",
-		"%q is not a driver; the drivers are %s: \"command\" runs the stack's command as it is, \"zope\" configures and runs Zope.", d, quoteAll(drivers)))
+		"%q is not a driver; the drivers are %s: \"command\" runs the stack's command as it is, \"zope\" configures and runs Zope. %s", d, quoteAll(append(slices.Clone(drivers), plugins...)), how))
 	return DriverCommand, invalid
 }
 
@@ -52,7 +64,7 @@ func (c *checker) zope(r *rawService, driver string, driverState state, zeo stri
 	}
 	if !isZope && driverState != invalid && len(r.Zopes) > 0 {
 		c.add(errorf(r.Zopes[0].DefRange, "Zope block without the zope driver",
-			"The zope block configures the zope driver, but service %q uses the command driver. Set driver = \"zope\", or remove the zope block.", r.Name))
+			"The zope block configures the zope driver, but service %q uses %s. Set driver = \"zope\", or remove the zope block.", r.Name, driverName(driver)))
 	}
 	var out *Zope
 	for i, rz := range r.Zopes {

@@ -16,6 +16,8 @@ var (
 	demoAppBin string
 	// zeoStandinBin speaks ZEO's protocol in place of a real ZEO server.
 	zeoStandinBin string
+	// pluginBins are the example plugins and the test plugin, by name.
+	pluginBins map[string]string
 )
 
 func TestMain(m *testing.M) {
@@ -27,7 +29,16 @@ func TestMain(m *testing.M) {
 	deployBin = filepath.Join(dir, "deploy")
 	demoAppBin = filepath.Join(dir, "demo-app")
 	zeoStandinBin = filepath.Join(dir, "zeo-standin")
-	for out, pkg := range map[string]string{deployBin: "../cmd/deploy", demoAppBin: "../examples/demo/app", zeoStandinBin: "../internal/zeostandin"} {
+	builds := map[string]string{deployBin: "../cmd/deploy", demoAppBin: "../examples/demo/app", zeoStandinBin: "../internal/zeostandin"}
+	pluginBins = map[string]string{}
+	for _, name := range []string{"driver-exec", "check-zmi", "notifier-file"} {
+		pluginBins[name] = filepath.Join(dir, "deploy-plugin-"+name)
+		builds[pluginBins[name]] = "../plugins/cmd/deploy-plugin-" + name
+	}
+	// The test plugin serves the kind its file name says.
+	pluginBins["testplugin"] = filepath.Join(dir, "deploy-plugin-check-flaky")
+	builds[pluginBins["testplugin"]] = "../plugins/internal/testplugin"
+	for out, pkg := range builds {
 		args := []string{"build", "-o", out}
 		if raceEnabled {
 			args = append(args, "-race")

@@ -41,6 +41,7 @@ func NewAPI(c *Controller) *API {
 	a.mux.HandleFunc("POST /v1/releases", mutation(a, c.BuildRelease))
 	a.mux.HandleFunc("DELETE /v1/releases/{id}", a.releaseRemove)
 	a.mux.HandleFunc("GET /v1/zeo/{zeo}", a.zeoStatus)
+	a.mux.HandleFunc("GET /v1/plugins", a.plugins)
 	a.mux.HandleFunc("POST /v1/zeo/{zeo}/restart", mutation(a, c.RestartZEO))
 	a.mux.HandleFunc("POST /v1/zeo/{zeo}/pack", mutation(a, c.PackZEO))
 	return a
@@ -60,6 +61,11 @@ func (a *API) releasesList(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) releaseRemove(w http.ResponseWriter, r *http.Request) {
 	res, err := a.c.RemoveRelease(r.Context(), RemoveReleaseRequest{ID: r.PathValue("id"), Actor: actor(r.Context())})
+	a.reply(w, res, err)
+}
+
+func (a *API) plugins(w http.ResponseWriter, r *http.Request) {
+	res, err := a.c.Plugins(r.Context())
 	a.reply(w, res, err)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"deploy/checks"
 	"deploy/config"
+	"deploy/plugins"
 	"deploy/state"
 )
 
@@ -105,6 +106,9 @@ func (c *Controller) runChecks(ctx context.Context, s *service, run *slotRun, pl
 	var jobs []job
 	for _, chk := range s.cfg.Checks {
 		switch {
+		case chk.Plugin != "":
+			jobs = append(jobs, job{chk, checks.Target{Label: "slot " + run.name, Via: "plugin " + chk.Plugin,
+				Call: c.pluginCheckCall(s, run, chk)}})
 		case chk.ZEO:
 			z, _ := c.cfg.ZEOServer(s.cfg.ZEO)
 			jobs = append(jobs, job{chk, checks.Target{Label: "zeo " + z.Name, Via: "zeo", Addr: z.Address, Storages: serviceStorages(s.cfg, z)}})
@@ -167,4 +171,23 @@ func (c *Controller) slotEnv(s *service, slot config.Slot, place stackPlace, ext
 		env = append(env, "ZOPE_CONF="+zopeFiles(c.instanceSpec(s.cfg, slot, 1, place).VarDir).ZopeConf)
 	}
 	return env
+}
+
+// pluginCheckCall is one attempt of a plugin check on a slot's instances.
+func (c *Controller) pluginCheckCall(s *service, run *slotRun, chk config.Check) func(context.Context) (bool, string) {
+	return func(ctx context.Context) (bool, string) {
+		ch, settings, err := c.parts.checker(ctx, chk)
+		if err != nil {
+			return false, err.Error()
+		}
+		req := plugins.CheckRequest{Service: s.cfg.Name, Slot: run.name, Config: settings}
+		for i, in := range run.instances {
+			req.Targets = append(req.Targets, plugins.CheckTarget{Label: "instance " + strconv.Itoa(in.Spec().Index), Addr: run.addr(i)})
+		}
+		res, err := ch.Check(ctx, req)
+		if err != nil {
+			return false, err.Error()
+		}
+		return res.OK, res.Message
+	}
 }

@@ -283,3 +283,9 @@ func (c *Client) RestartZEO(ctx context.Context, name string) (*ZEOStatus, error
 func (c *Client) PackZEO(ctx context.Context, name string) (*PackResult, error) {
 	return post[PackResult](ctx, c, "/v1/zeo/"+url.PathEscape(name)+"/pack", ZEORequest{})
 }
+
+// Plugins reports every configured plugin.
+func (c *Client) Plugins(ctx context.Context) ([]PluginReport, error) {
+	var res []PluginReport
+	return res, c.call(ctx, http.MethodGet, "/v1/plugins", nil, &res)
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"deploy/config"
+	"deploy/plugins"
 	"deploy/proxy"
 	"deploy/stacks"
 	"deploy/stacks/release"
@@ -44,6 +45,8 @@ type Controller struct {
 	previewToken string
 	// zeoServers are the ZEO servers the controller runs itself, by name.
 	zeoServers map[string]*zeoServer
+	// parts are the external plugins (drivers, checks, notifiers).
+	parts *pluginParts
 }
 
 // service is the runtime of one configured service.
@@ -76,6 +79,7 @@ func New(cfg *config.Config, store state.Store, releases *release.Store, p *prox
 	c := &Controller{cfg: cfg, store: store, releases: releases, proxy: p, log: log,
 		services: map[string]*service{}, unpacking: map[string]string{}, previewToken: newPreviewToken(),
 		zeoServers: map[string]*zeoServer{}}
+	c.parts = newPluginParts(cfg, plugins.NewHost(log))
 	for _, z := range cfg.ZEO {
 		if z.Managed != nil {
 			c.zeoServers[z.Name] = &zeoServer{cfg: z}

@@ -64,10 +64,18 @@ func (c *Controller) notify(ev Event) {
 func (c *Controller) deliver(n config.Notify, body []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), n.Timeout)
 	defer cancel()
-	if n.Webhook != "" {
+	switch {
+	case n.Plugin != "":
+		no, settings, err := c.parts.notifier(ctx, n)
+		if err != nil {
+			return err
+		}
+		return no.Notify(ctx, body, settings)
+	case n.Webhook != "":
 		return postWebhook(ctx, n.Webhook, body)
+	default:
+		return c.runNotifyCommand(ctx, n.Command, body)
 	}
-	return c.runNotifyCommand(ctx, n.Command, body)
 }
 
 func postWebhook(ctx context.Context, url string, body []byte) error {

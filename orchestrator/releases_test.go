@@ -48,14 +48,14 @@ func TestRender_SharedStackRefusesADestinationTwoSlotsWouldShare(t *testing.T) {
 	s := c.services["demo"]
 	s.cfg.Slots = append(s.cfg.Slots, config.Slot{Name: "red", BasePort: 39301})
 	s.cfg.Stack.Templates = []config.Template{{Source: "a.tmpl", Destination: "etc/app-{{.Instance}}.conf"}}
-	err := c.render(s, s.cfg.Slots[0], stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease})
+	err := c.render(t.Context(), s, s.cfg.Slots[0], stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease})
 	if e := asError(err); e == nil || e.Kind != KindRefused || !strings.Contains(e.Message, "same file for slots blue and green") {
 		t.Fatalf("render into the shared stack dir: %v", err)
 	}
 
 	// Two slots sharing a file is refused whichever two they are.
 	s.cfg.Stack.Templates[0].Destination = `etc/app-{{if eq .Slot "green"}}g{{end}}.conf`
-	err = c.render(s, s.cfg.Slots[0], stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease})
+	err = c.render(t.Context(), s, s.cfg.Slots[0], stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease})
 	if e := asError(err); e == nil || !strings.Contains(e.Message, "same file for slots blue and red") {
 		t.Fatalf("blue and red share a destination: %v", err)
 	}

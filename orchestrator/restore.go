@@ -73,7 +73,11 @@ func (c *Controller) restoreSlot(ctx context.Context, s *service, slot config.Sl
 	var instances []*stacks.Instance
 	for n := 1; n <= s.cfg.Instances; n++ {
 		spec := c.instanceSpec(s.cfg, slot, n, place)
-		in, err := c.adoptOrStart(spec, known[n], c.instanceOptions(s, slot.Name, n))
+		err := c.applyDriver(ctx, s, slot, place, &spec)
+		var in *stacks.Instance
+		if err == nil {
+			in, err = c.adoptOrStart(spec, known[n], c.instanceOptions(s, slot.Name, n))
+		}
 		if err != nil {
 			c.newSlotRun(s, slot.Name, instances).stop(ctx)
 			return err
@@ -140,4 +144,5 @@ func (c *Controller) Shutdown(ctx context.Context, stopStacks bool) {
 		}
 	}
 	c.shutdownZEOServers(ctx, stopStacks)
+	c.parts.host.Close()
 }

@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -91,13 +92,17 @@ func (c *Controller) instanceOptions(s *service, slot string, n int) stacks.Opti
 	}
 }
 
-// render writes the stack's templates for every instance of the slot.
-func (c *Controller) render(s *service, slot config.Slot, st stackPlace) error {
+// render writes what every instance of the slot needs before it starts:
+// the zope driver's or a plugin driver's files, then the stack's templates.
+func (c *Controller) render(ctx context.Context, s *service, slot config.Slot, st stackPlace) error {
 	tpls := make([]stacks.Template, len(s.cfg.Stack.Templates))
 	for i, t := range s.cfg.Stack.Templates {
 		tpls[i] = stacks.Template{Source: t.Source, Destination: t.Destination}
 	}
 	if err := c.renderZope(s, slot, st); err != nil {
+		return err
+	}
+	if err := c.renderPluginDriver(ctx, s, slot, st); err != nil {
 		return err
 	}
 	if len(tpls) == 0 {

@@ -100,7 +100,7 @@ func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, relea
 		}
 		st = stackPlace{dir: dir, release: releaseID}
 	}
-	if err := c.render(s, slot, st); err != nil {
+	if err := c.render(ctx, s, slot, st); err != nil {
 		return nil, err
 	}
 	if beforeStart != nil {
@@ -149,7 +149,12 @@ func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot
 	}
 	var instances []*stacks.Instance
 	for n := 1; n <= s.cfg.Instances; n++ {
-		in, err := stacks.Start(c.instanceSpec(s.cfg, slot, n, st), c.instanceOptions(s, slot.Name, n))
+		spec := c.instanceSpec(s.cfg, slot, n, st)
+		err := c.applyDriver(ctx, s, slot, st, &spec)
+		var in *stacks.Instance
+		if err == nil {
+			in, err = stacks.Start(spec, c.instanceOptions(s, slot.Name, n))
+		}
 		if err != nil {
 			c.abandon(ctx, s, slot.Name, c.newSlotRun(s, slot.Name, instances), err.Error())
 			return nil, errorf(KindFailed, "check the stack's command and dir in the config",
