@@ -17,8 +17,7 @@ func pluginBlocks(sha256 string) string {
 		pin = fmt.Sprintf("  sha256 = %q\n", sha256)
 	}
 	return fmt.Sprintf(`plugin "exec" {
-  kind = "driver"
-  path = %q
+  kind = "driver"   # found in plugin_dir as deploy-plugin-driver-exec
 }
 plugin "zmi" {
   kind = "check"
@@ -27,13 +26,17 @@ plugin "zmi" {
 plugin "file" {
   kind = "notifier"
   path = %q
-}`, pluginBins["driver-exec"], pluginBins["check-zmi"], pin, pluginBins["notifier-file"])
+}`, pluginBins["check-zmi"], pin, pluginBins["notifier-file"])
 }
+
+// pluginDir is the controller setting that finds the suite's plugins by
+// the naming rule.
+func pluginDir() string { return fmt.Sprintf("plugin_dir = %q", filepath.Dir(pluginBins["driver-exec"])) }
 
 func TestPlugins_ReleaseRenderedCheckedAndAnnouncedByExternalPlugins(t *testing.T) {
 	t.Parallel()
 	events := filepath.Join(t.TempDir(), "events.jsonl")
-	s := newSite(t, siteOptions{command: "none", top: pluginBlocks(""), service: fmt.Sprintf(`
+	s := newSite(t, siteOptions{command: "none", control: pluginDir(), top: pluginBlocks(""), service: fmt.Sprintf(`
   driver = "exec"
   driver_config {
     command = [%q]
@@ -93,7 +96,7 @@ func TestPlugins_ReleaseRenderedCheckedAndAnnouncedByExternalPlugins(t *testing.
 
 func TestPlugins_ABrokenPluginFailsItsCheckWhileTheDaemonAndTheLiveSlotGoOn(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, siteOptions{top: pluginBlocks(strings.Repeat("0", 64)) + fmt.Sprintf(`
+	s := newSite(t, siteOptions{control: pluginDir(), top: pluginBlocks(strings.Repeat("0", 64)) + fmt.Sprintf(`
 plugin "flaky" {
   kind = "check"
   path = %q

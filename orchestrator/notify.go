@@ -1,12 +1,8 @@
 package orchestrator
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"net/http"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -64,49 +60,9 @@ func (c *Controller) notify(ev Event) {
 func (c *Controller) deliver(n config.Notify, body []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), n.Timeout)
 	defer cancel()
-	switch {
-	case n.Plugin != "":
-		no, settings, err := c.parts.notifier(ctx, n)
-		if err != nil {
-			return err
-		}
-		return no.Notify(ctx, body, settings)
-	case n.Webhook != "":
-		return postWebhook(ctx, n.Webhook, body)
-	default:
-		return c.runNotifyCommand(ctx, n.Command, body)
-	}
-}
-
-func postWebhook(ctx context.Context, url string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	no, settings, err := c.notifierFor(ctx, n)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "deploy")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("webhook answered %s", resp.Status)
-	}
-	return nil
-}
-
-// runNotifyCommand runs a notifier command in the config file's directory
-// with the event on stdin; a timeout kills its whole process group.
-func (c *Controller) runNotifyCommand(ctx context.Context, argv []string, body []byte) error {
-	cmd := groupCommand(ctx, argv, filepath.Dir(c.cfg.File))
-	cmd.Stdin = bytes.NewReader(body)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if len(out) > 512 {
-			out = out[len(out)-512:]
-		}
-		return fmt.Errorf("%v: %s", err, bytes.TrimSpace(out))
-	}
-	return nil
+	return no.Notify(ctx, body, settings)
 }

@@ -34,9 +34,6 @@ func (c *Controller) instanceContext(s *service, slot config.Slot, n int, st sta
 // leave it; writing through os.Root makes sure of it even against a link
 // planted in the tree.
 func (c *Controller) renderPluginDriver(ctx context.Context, s *service, slot config.Slot, st stackPlace) error {
-	if !isPluginDriver(s.cfg) {
-		return nil
-	}
 	d, settings, err := c.parts.driver(ctx, s.cfg)
 	if err != nil {
 		return errorf(KindFailed, "see deploy plugins; the slot was not started", "%s slot %s: %v", s.cfg.Name, slot.Name, err)
@@ -74,12 +71,8 @@ func writeInside(dir string, files []plugins.File) error {
 	return nil
 }
 
-// applyDriver sets an instance's command from its plugin driver; the
-// built-in drivers set it in instanceSpec already.
+// applyDriver sets an instance's command from its plugin driver.
 func (c *Controller) applyDriver(ctx context.Context, s *service, slot config.Slot, st stackPlace, spec *stacks.InstanceSpec) error {
-	if !isPluginDriver(s.cfg) {
-		return nil
-	}
 	d, settings, err := c.parts.driver(ctx, s.cfg)
 	if err != nil {
 		return err

@@ -73,7 +73,7 @@ func (c *Controller) restoreSlot(ctx context.Context, s *service, slot config.Sl
 	var instances []*stacks.Instance
 	for n := 1; n <= s.cfg.Instances; n++ {
 		spec := c.instanceSpec(s.cfg, slot, n, place)
-		err := c.applyDriver(ctx, s, slot, place, &spec)
+		err := c.driverOf(s).command(ctx, s, slot, place, &spec)
 		var in *stacks.Instance
 		if err == nil {
 			in, err = c.adoptOrStart(spec, known[n], c.instanceOptions(s, slot.Name, n))

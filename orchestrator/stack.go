@@ -11,7 +11,6 @@ import (
 
 	"deploy/config"
 	"deploy/stacks"
-	"deploy/stacks/zope"
 	"deploy/state"
 )
 
@@ -37,6 +36,7 @@ func (c *Controller) placeOf(sc *config.Service, slot string, rec *state.Slot) s
 func (c *Controller) instanceSpec(sc *config.Service, slot config.Slot, n int, st stackPlace) stacks.InstanceSpec {
 	base := c.slotDir(sc.Name, slot.Name)
 	idx := strconv.Itoa(n)
+	// The driver sets Command (see driverOf); the stack's is the default.
 	spec := stacks.InstanceSpec{
 		Service: sc.Name,
 		Slot:    slot.Name,
@@ -48,15 +48,6 @@ func (c *Controller) instanceSpec(sc *config.Service, slot config.Slot, n int, s
 		Release: st.release,
 		VarDir:  filepath.Join(base, "var", idx),
 		LogPath: c.logPath(sc.Name, slot.Name, n),
-	}
-	if sc.Zope != nil {
-		// The zope block's command, else the stack's, else runwsgi; each
-		// gets the instance's wsgi.ini.
-		z := *sc.Zope
-		if len(z.Command) == 0 {
-			z.Command = sc.Stack.Command
-		}
-		spec.Command = zope.Command(z, zopeFiles(spec.VarDir))
 	}
 	return spec
 }
@@ -93,16 +84,13 @@ func (c *Controller) instanceOptions(s *service, slot string, n int) stacks.Opti
 }
 
 // render writes what every instance of the slot needs before it starts:
-// the zope driver's or a plugin driver's files, then the stack's templates.
+// its driver's files, then the stack's templates.
 func (c *Controller) render(ctx context.Context, s *service, slot config.Slot, st stackPlace) error {
 	tpls := make([]stacks.Template, len(s.cfg.Stack.Templates))
 	for i, t := range s.cfg.Stack.Templates {
 		tpls[i] = stacks.Template{Source: t.Source, Destination: t.Destination}
 	}
-	if err := c.renderZope(s, slot, st); err != nil {
-		return err
-	}
-	if err := c.renderPluginDriver(ctx, s, slot, st); err != nil {
+	if err := c.driverOf(s).render(ctx, s, slot, st); err != nil {
 		return err
 	}
 	if len(tpls) == 0 {

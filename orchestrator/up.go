@@ -150,7 +150,7 @@ func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot
 	var instances []*stacks.Instance
 	for n := 1; n <= s.cfg.Instances; n++ {
 		spec := c.instanceSpec(s.cfg, slot, n, st)
-		err := c.applyDriver(ctx, s, slot, st, &spec)
+		err := c.driverOf(s).command(ctx, s, slot, st, &spec)
 		var in *stacks.Instance
 		if err == nil {
 			in, err = stacks.Start(spec, c.instanceOptions(s, slot.Name, n))

@@ -27,9 +27,6 @@ func zopeFiles(varDir string) zope.Files {
 
 // renderZope writes every instance's zope.conf and wsgi.ini (zope driver).
 func (c *Controller) renderZope(s *service, slot config.Slot, st stackPlace) error {
-	if s.cfg.Zope == nil {
-		return nil
-	}
 	for n := 1; n <= s.cfg.Instances; n++ {
 		spec := c.instanceSpec(s.cfg, slot, n, st)
 		if _, err := zope.Write(*s.cfg.Zope, c.zopeInstance(s.cfg, slot, n, st, spec.VarDir)); err != nil {
@@ -38,4 +35,14 @@ func (c *Controller) renderZope(s *service, slot config.Slot, st stackPlace) err
 		}
 	}
 	return nil
+}
+
+// zopeCommand starts an instance on its wsgi.ini: the zope block's command,
+// else the stack's, else Zope's runwsgi.
+func zopeCommand(sc *config.Service, varDir string) []string {
+	z := *sc.Zope
+	if len(z.Command) == 0 {
+		z.Command = sc.Stack.Command
+	}
+	return zope.Command(z, zopeFiles(varDir))
 }
