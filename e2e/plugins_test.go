@@ -31,7 +31,9 @@ plugin "file" {
 
 // pluginDir is the controller setting that finds the suite's plugins by
 // the naming rule.
-func pluginDir() string { return fmt.Sprintf("plugin_dir = %q", filepath.Dir(pluginBins["driver-exec"])) }
+func pluginDir() string {
+	return fmt.Sprintf("plugin_dir = %q", filepath.Dir(pluginBins["driver-exec"]))
+}
 
 func TestPlugins_ReleaseRenderedCheckedAndAnnouncedByExternalPlugins(t *testing.T) {
 	t.Parallel()
