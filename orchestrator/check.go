@@ -42,16 +42,15 @@ func (c *Controller) Check(ctx context.Context, req CheckRequest) (rep *CheckRep
 	started := time.Now()
 	entry := state.Entry{Actor: req.Actor, Op: "check", Service: req.Service, Slot: req.Slot}
 	defer func() {
+		// The history calls failed checks refused, like a gated switch.
+		recorded := err
 		if rep != nil {
 			entry.Checks, entry.Release = rep.Summary, rep.Release
 			if !rep.OK {
-				err = errorf(KindChecksFailed, "", "%s", rep.Summary)
+				recorded = errorf(KindChecksFailed, "", "%s", rep.Summary)
 			}
 		}
-		c.record(entry, started, err)
-		if rep != nil {
-			err = nil
-		}
+		c.record(entry, started, recorded)
 	}()
 	s, err := c.service(req.Service)
 	if err != nil {
