@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"deploy/checks"
@@ -27,7 +28,7 @@ type WatchReport struct {
 	ChecksRun int     `json:"checks_run"`
 	// Breach says why the watch rolled back; "" when it did not.
 	Breach string `json:"breach,omitempty"`
-	// Interrupted names the operator's operation that took over.
+	// Interrupted is true when an operator's switch or rollback took over.
 	Interrupted bool `json:"interrupted,omitempty"`
 }
 
@@ -41,13 +42,11 @@ func (c *Controller) watchAndRollBack(ctx context.Context, s *service, slot, pre
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Two operators may interrupt at once: close only once.
 	interrupted := make(chan struct{})
+	var once sync.Once
 	stop := s.busy.interruptible(func() {
-		select {
-		case <-interrupted:
-		default:
-			close(interrupted)
-		}
+		once.Do(func() { close(interrupted) })
 		cancel()
 	})
 	step(stepWatch, StepRunning, "watching slot %s for %s (rollback when error rate > %.1f%% over at least %d requests, or a check fails)",
