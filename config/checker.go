@@ -57,6 +57,7 @@ func (c *checker) file(raw *rawFile, file string, start hcl.Range) *Config {
 	for _, rs := range raw.Services {
 		cfg.Services = append(cfg.Services, c.service(rs))
 	}
+	c.checkHostRoutes(raw.Services, cfg.Services)
 	return cfg
 }
 
