@@ -54,9 +54,9 @@ func testProxy(t testing.TB, p *Proxy) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(p)
+	s := NewServer(p, ServerOptions{})
 	go s.Serve(ln)
-	t.Cleanup(func() { s.srv.Close() })
+	t.Cleanup(func() { s.plain.Close() })
 	return "http://" + ln.Addr().String()
 }
 

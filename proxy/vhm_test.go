@@ -286,9 +286,9 @@ func TestVirtualHost_IPv6LiteralStaysBracketedOnTheWire(t *testing.T) {
 	}
 	p, _, _ := vhostProxy(t, &VirtualHost{Root: "/Plone"})
 	p.Configure([]Service{{Name: "site", Hosts: []string{"::1"}, VirtualHost: &VirtualHost{Root: "/Plone"}}})
-	s := NewServer(p)
+	s := NewServer(p, ServerOptions{})
 	go s.Serve(ln)
-	t.Cleanup(func() { s.srv.Close() })
+	t.Cleanup(func() { s.plain.Close() })
 	base := "http://" + ln.Addr().String()
 	want := "/VirtualHostBase/http/[::1]:" + port(t, base) + "/Plone/VirtualHostRoot/news"
 	if code, body := get(t, http.DefaultClient, base, ln.Addr().String(), "/news"); code != 200 || body != want {
@@ -377,9 +377,9 @@ func testTLSProxy(t *testing.T, p *Proxy) (base string, client *http.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewServer(p)
+	s := NewServer(p, ServerOptions{})
 	go s.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}))
-	t.Cleanup(func() { s.srv.Close() })
+	t.Cleanup(func() { s.plain.Close() })
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
 	t.Cleanup(tr.CloseIdleConnections)
 	return "https://" + ln.Addr().String(), &http.Client{Transport: tr}
