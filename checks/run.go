@@ -38,8 +38,11 @@ type Target struct {
 	Addr   string      // host:port the HTTP/TCP check connects to (dial this, whatever the Host header says)
 	Host   string      // Host header to send; "" means the check's own HTTPCheck.Host
 	Header http.Header // extra request headers (e.g. X-Deploy-Preview token); may be nil
-	Dir    string      // command checks: working directory
-	Env    []string    // command checks: full environment (KEY=value); nil inherits the controller's
+	// TLS connects to Addr with TLS, the Host as the server name: the
+	// proxy's HTTPS listener, when its plain one only redirects there.
+	TLS bool
+	Dir string   // command checks: working directory
+	Env []string // command checks: full environment (KEY=value); nil inherits the controller's
 	// Storages are what a zeo check asks the ZEO server at Addr for.
 	Storages []string
 	// Call runs a plugin check (config.Check.Plugin): the caller knows the
@@ -84,7 +87,7 @@ func Run(ctx context.Context, c config.Check, t Target) Result {
 	switch {
 	case c.HTTP != nil:
 		base.Kind = "http"
-		client := newClient(t.Addr, false)
+		client := newClient(t.Addr, false, t.TLS)
 		defer client.CloseIdleConnections()
 		try = func(ctx context.Context) outcome { return checkHTTP(ctx, client, c.HTTP, t) }
 	case c.TCP:

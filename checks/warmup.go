@@ -136,7 +136,7 @@ type warmClient struct {
 func warmClients(addrs []string) []warmClient {
 	cs := make([]warmClient, len(addrs))
 	for i, a := range addrs {
-		cs[i] = warmClient{addr: a, client: newClient(a, true)}
+		cs[i] = warmClient{addr: a, client: newClient(a, true, false)}
 	}
 	return cs
 }

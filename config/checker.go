@@ -32,6 +32,10 @@ type checker struct {
 	pluginDirState state
 	pluginDefs     map[string]pluginDef // plugin block name -> definition
 	pluginOrder    []string             // plugin block names in file order, once each
+
+	// https says whether the proxy has HTTPS listeners (or https_listen is
+	// in error), so that a service's own certificate has a use.
+	https bool
 }
 
 func (c *checker) add(d *hcl.Diagnostic) {

@@ -118,6 +118,9 @@ const (
 	// maxZEOTemplate bounds a managed ZEO server's zeo.conf template, which
 	// is read whole at load and at every start.
 	maxZEOTemplate = 1 << 20
+	// maxPEMFile bounds the trusted roots, certificate and key files read
+	// at load; real ones are a few kilobytes.
+	maxPEMFile = 1 << 20
 )
 
 // Config is a loaded and validated configuration file.
@@ -157,6 +160,44 @@ type Proxy struct {
 	// load balancer in front can tell the proxy itself is up; default
 	// "/.deploy/health", "" turns it off.
 	HealthPath string
+
+	// HTTPSListen are the "host:port" addresses of the TLS listeners; none
+	// means the proxy serves plain HTTP only.
+	HTTPSListen []string
+	// ACME is how certificates are obtained when HTTPSListen is set and
+	// LocalCA is not; nil otherwise.
+	ACME *ACME
+	// LocalCA issues certificates from a CA the controller generates in its
+	// state directory: for development and demos, never for production.
+	LocalCA bool
+	// RedirectHTTP answers plain-HTTP requests for hosts that have a
+	// certificate with a redirect to HTTPS (ACME challenges excepted).
+	RedirectHTTP bool
+	// HSTS is the Strict-Transport-Security value sent on HTTPS responses;
+	// "" sends none.
+	HSTS string
+}
+
+// ACME configures the ACME certificate authority.
+type ACME struct {
+	CA           string   // directory URL; default DefaultACMECA
+	Email        string   // "" registers without contact
+	TrustedRoots string   // absolute path of a PEM file, "" uses the system roots
+	Challenges   []string // subset of ChallengeHTTP01, ChallengeTLSALPN01, in file order; default both
+}
+
+// The ACME directory used by default and the challenge types deploy can
+// answer.
+const (
+	DefaultACMECA      = "https://acme-v02.api.letsencrypt.org/directory"
+	ChallengeHTTP01    = "http-01"
+	ChallengeTLSALPN01 = "tls-alpn-01"
+)
+
+// StaticTLS is a certificate/key pair kept by the operator.
+type StaticTLS struct {
+	Certificate string // absolute path of the PEM chain
+	Key         string // absolute path of the PEM private key
 }
 
 // Service is one site served from one application.
@@ -194,6 +235,11 @@ type Service struct {
 	// Body; nil without the block). It is always empty for built-in
 	// drivers.
 	DriverConfig PluginSettings
+
+	// TLS is the service's own certificate and key, served for its hosts and
+	// preview hosts instead of ACME's; nil: certificates come from the
+	// proxy's ACME or local CA.
+	TLS *StaticTLS
 }
 
 // Slot is a named set of ports of one service.

@@ -89,6 +89,7 @@ func checkInvariants(t *testing.T, cfg *Config) {
 			t.Errorf("invalid trusted proxy %v", p)
 		}
 	}
+	checkHTTPSInvariants(t, cfg)
 
 	if len(cfg.Services) == 0 {
 		t.Error("no services")
@@ -164,4 +165,32 @@ func checkInvariants(t *testing.T, cfg *Config) {
 	checkChecksInvariants(t, cfg)
 	checkZopeInvariants(t, cfg)
 	checkPluginInvariants(t, cfg)
+}
+
+// checkHTTPSInvariants: certificates come from exactly one source when
+// HTTPS is on, none is configured when it is off, and every file is named
+// by an absolute path.
+func checkHTTPSInvariants(t *testing.T, cfg *Config) {
+	t.Helper()
+	p := cfg.Proxy
+	https := len(p.HTTPSListen) > 0
+	if https && (p.ACME == nil) == !p.LocalCA {
+		t.Errorf("https_listen with acme %v and local_ca %v: want exactly one", p.ACME != nil, p.LocalCA)
+	}
+	if !https && (p.ACME != nil || p.LocalCA || p.RedirectHTTP || p.HSTS != "") {
+		t.Errorf("TLS settings without https_listen: %+v", p)
+	}
+	if a := p.ACME; a != nil {
+		if len(a.Challenges) == 0 || !strings.HasPrefix(a.CA, "https://") {
+			t.Errorf("acme %+v", a)
+		}
+		if a.TrustedRoots != "" && !filepath.IsAbs(a.TrustedRoots) {
+			t.Errorf("trusted_roots %q is not absolute", a.TrustedRoots)
+		}
+	}
+	for _, s := range cfg.Services {
+		if s.TLS != nil && (!filepath.IsAbs(s.TLS.Certificate) || !filepath.IsAbs(s.TLS.Key)) {
+			t.Errorf("service %s: tls paths %+v are not absolute", s.Name, s.TLS)
+		}
+	}
 }

@@ -16,31 +16,37 @@ func (c *checker) proxy(raws []*rawProxy) Proxy {
 		return c.proxyBlock(nil)
 	}
 	p := c.proxyBlock(raws[0])
-	// Only the first block's listen ports take part in port collisions, but
-	// the others are checked so that removing them reveals no new errors.
-	ports := c.ports
+	// Only the first block's listen ports take part in port collisions, and
+	// only its https_listen gives service certificates a use, but the others
+	// are checked so that removing them reveals no new errors.
+	ports, https := c.ports, c.https
 	for _, r := range raws[1:] {
 		c.proxyBlock(r)
 	}
-	c.ports = ports
+	c.ports, c.https = ports, https
 	return p
 }
 
 func (c *checker) proxyBlock(r *rawProxy) Proxy {
 	p := Proxy{Listen: []string{defaultListen}, HealthPath: defaultHealthPath}
 	if r == nil {
-		c.ports = append(c.ports, listenRange(defaultListen))
+		c.ports = append(c.ports, listenRange("listen", defaultListen))
 		return p
 	}
+	// plain are the valid plain-HTTP addresses, which an HTTPS one must
+	// not take too; the default has no range of its own.
+	var plain []item
 	listen, st := c.stringList(r.Listen)
 	switch {
 	case st == absent:
-		c.ports = append(c.ports, listenRange(defaultListen))
+		c.ports = append(c.ports, listenRange("listen", defaultListen))
+		plain = []item{{val: defaultListen}}
 	case st == valid && len(listen) == 0:
 		c.add(errorf(r.Listen.Range(), "No listen address",
 			"List at least one \"host:port\" address, such as listen = [\"127.0.0.1:8080\"], or remove the setting to use that default."))
 	case st == valid:
-		p.Listen = c.listen(listen)
+		plain = c.listen("listen", listen)
+		p.Listen = itemValues(plain)
 	}
 	if trusted, st := c.stringList(r.TrustedProxies); st == valid {
 		p.TrustedProxies = c.trustedProxies(trusted)
@@ -48,6 +54,7 @@ func (c *checker) proxyBlock(r *rawProxy) Proxy {
 	if path, st := decode[string](c, r.HealthPath); st == valid && c.healthPath(path, r.HealthPath.Range()) {
 		p.HealthPath = path
 	}
+	c.proxyTLS(r, &p, plain)
 	return p
 }
 
@@ -64,31 +71,42 @@ func (c *checker) healthPath(path string, rng hcl.Range) bool {
 	return false
 }
 
-func (c *checker) listen(addrs []item) []string {
-	var out []string
+// listen checks the addresses of setting (listen or https_listen), claims
+// their ports and returns the valid ones.
+func (c *checker) listen(setting string, addrs []item) []item {
+	var out []item
 	seen := map[string]hcl.Range{}
 	for _, a := range addrs {
 		host, port, err := net.SplitHostPort(a.val)
 		if err != nil {
-			c.add(errorf(a.rng, "Invalid listen address",
+			c.add(errorf(a.rng, "Invalid "+setting+" address",
 				"%q is not a \"host:port\" address. Write, for example, \"127.0.0.1:8080\", \"[::1]:8080\" or \":8080\" for every interface.", a.val))
 			continue
 		}
 		n, ok := parsePort(port)
 		if !ok {
-			c.add(errorf(a.rng, "Invalid listen port",
+			c.add(errorf(a.rng, "Invalid "+setting+" port",
 				"The port of %q must be a number from 1 to 65535.", a.val))
 			continue
 		}
 		key := net.JoinHostPort(strings.ToLower(host), strconv.Itoa(n))
 		if first, dup := seen[key]; dup {
-			c.add(errorf(a.rng, "Duplicate listen address",
+			c.add(errorf(a.rng, "Duplicate "+setting+" address",
 				"%q is already listed at %s; remove one.", a.val, where(first)))
 			continue
 		}
 		seen[key] = a.rng
-		out = append(out, a.val)
-		c.ports = append(c.ports, listenRange(a.val))
+		out = append(out, a)
+		c.ports = append(c.ports, listenRange(setting, a.val))
+	}
+	return out
+}
+
+// itemValues returns the values of items, nil when there are none.
+func itemValues(items []item) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.val)
 	}
 	return out
 }
@@ -111,11 +129,12 @@ func (c *checker) trustedProxies(items []item) []netip.Prefix {
 	return out
 }
 
-// listenRange is the port range of a listen address known to be valid.
-func listenRange(addr string) portRange {
+// listenRange is the port range of an address of setting (listen or
+// https_listen) known to be valid.
+func listenRange(setting, addr string) portRange {
 	_, port, _ := net.SplitHostPort(addr)
 	n, _ := parsePort(port)
-	return portRange{lo: n, hi: n, owner: fmt.Sprintf("proxy listen address %q", addr)}
+	return portRange{lo: n, hi: n, owner: fmt.Sprintf("proxy %s address %q", setting, addr)}
 }
 
 // parsePort accepts decimal port numbers 1..65535 only. strconv.Atoi alone

@@ -68,7 +68,20 @@ type rawProxy struct {
 	Listen         hcl.Expression `hcl:"listen,optional"`
 	TrustedProxies hcl.Expression `hcl:"trusted_proxies,optional"`
 	HealthPath     hcl.Expression `hcl:"health_path,optional"`
+	HTTPSListen    hcl.Expression `hcl:"https_listen,optional"`
+	ACMEs          []*rawACME     `hcl:"acme,block"`
+	LocalCA        hcl.Expression `hcl:"local_ca,optional"`
+	RedirectHTTP   hcl.Expression `hcl:"redirect_http,optional"`
+	HSTS           hcl.Expression `hcl:"hsts,optional"`
 	DefRange       hcl.Range      `hcl:",def_range"`
+}
+
+type rawACME struct {
+	Email        hcl.Expression `hcl:"email,optional"`
+	CA           hcl.Expression `hcl:"ca,optional"`
+	TrustedRoots hcl.Expression `hcl:"trusted_roots,optional"`
+	Challenges   hcl.Expression `hcl:"challenges,optional"`
+	DefRange     hcl.Range      `hcl:",def_range"`
 }
 
 type rawService struct {
@@ -96,6 +109,7 @@ type rawService struct {
 	Maintenances  []*rawMaintenance  `hcl:"maintenance,block"`
 	Migrates      []*rawMigrate      `hcl:"migrate,block"`
 	Notifies      []*rawNotify       `hcl:"notify,block"`
+	TLSs          []*rawTLS          `hcl:"tls,block"`
 
 	DefRange hcl.Range `hcl:",def_range"`
 }
@@ -259,6 +273,12 @@ type rawMount struct {
 	NameRange hcl.Range      `hcl:"name,label_range"`
 	Path      hcl.Expression `hcl:"path,optional"`
 	DefRange  hcl.Range      `hcl:",def_range"`
+}
+
+type rawTLS struct {
+	Certificate hcl.Expression `hcl:"certificate,optional"`
+	Key         hcl.Expression `hcl:"key,optional"`
+	DefRange    hcl.Range      `hcl:",def_range"`
 }
 
 type rawVirtualHost struct {

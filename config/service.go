@@ -88,6 +88,7 @@ func (c *checker) service(r *rawService) *Service {
 	s.Maintenance = c.maintenance(r.Maintenances)
 	s.Migrate = c.migrate(r.Migrates)
 	s.Notify = c.notifiers(r)
+	s.TLS = c.serviceTLS(r, s)
 	return s
 }
 

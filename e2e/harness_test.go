@@ -26,8 +26,10 @@ type site struct {
 	dir      string
 	config   string
 	proxyURL string
-	serve    *exec.Cmd
-	serveLog *bytes.Buffer
+	// httpsAddr is the proxy's TLS listener ("127.0.0.1:port"), "" without.
+	httpsAddr string
+	serve     *exec.Cmd
+	serveLog  *bytes.Buffer
 }
 
 // siteOptions shape the generated configuration.
@@ -40,6 +42,11 @@ type siteOptions struct {
 	control   string // more HCL inside the controller block
 	service   string // more HCL inside the service block
 	top       string // more HCL at the top level (zeo blocks)
+	// proxy is more HCL inside the proxy block. With httpsPort set the
+	// proxy also listens for TLS there; proxyPort fixes the plain one
+	// (both are chosen by the test when an ACME CA must know them first).
+	proxy                string
+	proxyPort, httpsPort int
 }
 
 // newSite writes a configuration with free loopback ports for one service
@@ -64,14 +71,23 @@ func newSite(t *testing.T, o siteOptions) *site {
 		o.ready = "20s"
 	}
 	dir := t.TempDir()
-	proxyPort := freePorts(t, 1)
+	proxyPort := o.proxyPort
+	if proxyPort == 0 {
+		proxyPort = freePorts(t, 1)
+	}
+	if o.httpsPort != 0 {
+		o.proxy += fmt.Sprintf("\n  https_listen = [\"127.0.0.1:%d\"]", o.httpsPort)
+	}
 	blue, green := freePorts(t, o.instances), freePorts(t, o.instances)
 	cfg := fmt.Sprintf(`
 controller {
   state_dir = "state"
   %s
 }
-proxy { listen = ["127.0.0.1:%d"] }
+proxy {
+  listen = ["127.0.0.1:%d"]
+  %s
+}
 %s
 service "demo" {
   hosts         = ["demo.test"]
@@ -90,8 +106,11 @@ service "demo" {
     }
   }
 }
-`, o.control, proxyPort, o.top, o.instances, o.drain, blue, green, o.service, o.command, o.stack, o.ready)
+`, o.control, proxyPort, o.proxy, o.top, o.instances, o.drain, blue, green, o.service, o.command, o.stack, o.ready)
 	s := &site{t: t, dir: dir, config: filepath.Join(dir, "deploy.hcl"), proxyURL: fmt.Sprintf("http://127.0.0.1:%d", proxyPort)}
+	if o.httpsPort != 0 {
+		s.httpsAddr = fmt.Sprintf("127.0.0.1:%d", o.httpsPort)
+	}
 	if err := os.WriteFile(s.config, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

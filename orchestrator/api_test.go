@@ -47,7 +47,10 @@ service "demo" {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c := New(cfg, store, releases, proxy.New(proxy.Options{Logger: log}), log)
+	c, err := New(cfg, store, releases, proxy.New(proxy.Options{Logger: log}), log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Restore(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -123,6 +123,9 @@ func (c *Controller) runChecks(ctx context.Context, s *service, run *slotRun, pl
 			}
 			if chk.HTTP != nil {
 				t := checks.Target{Label: "live route", Via: "proxy", Addr: c.proxyAddr()}
+				if c.redirectsToHTTPS(chk.HTTP.Host) {
+					t.Addr, t.TLS = c.proxyHTTPSAddr(), true
+				}
 				if !live {
 					t.Label, t.Header = "preview route", c.previewHeaders()
 				}
@@ -161,6 +164,9 @@ func (c *Controller) slotEnv(s *service, slot config.Slot, place stackPlace, ext
 		"PORTS="+strings.Join(ports, " "),
 		"PROXY="+c.proxyAddr(),
 	)
+	if len(c.cfg.Proxy.HTTPSListen) > 0 {
+		env = append(env, "PROXY_HTTPS="+c.proxyHTTPSAddr())
+	}
 	if z, ok := c.cfg.ZEOServer(s.cfg.ZEO); ok {
 		env = append(env, "ZEO_ADDRESS="+z.Address, "ZEO_STORAGES="+strings.Join(z.Storages, " "))
 	}

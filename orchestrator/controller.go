@@ -14,6 +14,7 @@ import (
 	"deploy/config"
 	"deploy/plugins"
 	"deploy/proxy"
+	"deploy/proxy/certs"
 	"deploy/stacks"
 	"deploy/stacks/release"
 	"deploy/state"
@@ -43,6 +44,9 @@ type Controller struct {
 	// previewToken lets the controller's own checks reach a preview slot
 	// through the proxy.
 	previewToken string
+	// certs keeps the TLS listeners' certificates; nil without
+	// https_listen.
+	certs *certs.Manager
 	// zeoServers are the ZEO servers the controller runs itself, by name.
 	zeoServers map[string]*zeoServer
 	// parts are the external plugins (drivers, checks, notifiers).
@@ -75,8 +79,12 @@ func (s *service) setRun(slot string, r *slotRun) {
 }
 
 // New returns a controller for the configuration. Nothing runs until Restore.
-func New(cfg *config.Config, store state.Store, releases *release.Store, p *proxy.Proxy, log *slog.Logger) *Controller {
-	c := &Controller{cfg: cfg, store: store, releases: releases, proxy: p, log: log,
+func New(cfg *config.Config, store state.Store, releases *release.Store, p *proxy.Proxy, log *slog.Logger) (*Controller, error) {
+	tlsCerts, err := newCertificates(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	c := &Controller{certs: tlsCerts, cfg: cfg, store: store, releases: releases, proxy: p, log: log,
 		services: map[string]*service{}, unpacking: map[string]string{}, previewToken: newPreviewToken(),
 		zeoServers: map[string]*zeoServer{}}
 	c.parts = newPluginParts(cfg, plugins.NewHost(log))
@@ -100,7 +108,7 @@ func New(cfg *config.Config, store state.Store, releases *release.Store, p *prox
 		})
 	}
 	p.Configure(routes)
-	return c
+	return c, nil
 }
 
 // service looks up a configured service.

@@ -51,9 +51,26 @@ func (c *Controller) previewSlot(s *service, run *slotRun) {
 // proxyAddr is where the controller itself reaches its proxy: the first
 // listen address, with a wildcard host replaced by loopback.
 func (c *Controller) proxyAddr() string {
-	host, port, err := net.SplitHostPort(c.cfg.Proxy.Listen[0])
+	return selfAddr(c.cfg.Proxy.Listen[0])
+}
+
+// proxyHTTPSAddr is proxyAddr's counterpart for the first TLS listener.
+func (c *Controller) proxyHTTPSAddr() string {
+	return selfAddr(c.cfg.Proxy.HTTPSListen[0])
+}
+
+// redirectsToHTTPS reports whether the plain listener answers host with
+// nothing but a redirect, so that a check must go through TLS to reach the
+// service.
+func (c *Controller) redirectsToHTTPS(host string) bool {
+	return c.certs != nil && c.cfg.Proxy.RedirectHTTP && c.certs.Has(host)
+}
+
+// selfAddr turns a listen address into one to connect to.
+func selfAddr(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
-		return c.cfg.Proxy.Listen[0]
+		return listen
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"

@@ -59,6 +59,12 @@ func (c *Controller) Restore(ctx context.Context) error {
 		}
 		c.log.Info("serving", "service", sc.Name, "live", st.Live, "previous", st.Previous)
 	}
+	// Certificates last: they are obtained in the background through the
+	// proxy's listeners, which start serving as soon as Restore returns,
+	// while restoring slots can take as long as their instances need.
+	if c.certs != nil {
+		c.certs.SetSites(certificateSites(c.cfg))
+	}
 	return nil
 }
 
@@ -145,4 +151,7 @@ func (c *Controller) Shutdown(ctx context.Context, stopStacks bool) {
 	}
 	c.shutdownZEOServers(ctx, stopStacks)
 	c.parts.host.Close()
+	if c.certs != nil {
+		c.certs.Stop()
+	}
 }

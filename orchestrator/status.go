@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"deploy/proxy"
+	"deploy/proxy/certs"
 	"deploy/state"
 )
 
@@ -22,6 +23,9 @@ type ServiceStatus struct {
 	Maintenance *state.Maintenance `json:"maintenance,omitempty"`
 	Pause       *PauseStatus       `json:"pause,omitempty"`
 	Slots       []SlotStatus       `json:"slots"`
+	// Certificates are those of the service's hosts and preview hosts on
+	// the TLS listeners; empty without https_listen.
+	Certificates []certs.HostStatus `json:"certificates,omitempty"`
 }
 
 // PauseStatus says since when a service's requests are held, and how many
@@ -90,7 +94,7 @@ func (c *Controller) Status(service string) ([]ServiceStatus, error) {
 
 func (c *Controller) serviceStatus(s *service, st *state.Service) ServiceStatus {
 	ss := ServiceStatus{Service: s.cfg.Name, Hosts: s.cfg.Hosts, Default: s.cfg.Default, Live: st.Live, Previous: st.Previous,
-		Preview: c.proxy.Preview(s.cfg.Name), Maintenance: st.Maintenance}
+		Preview: c.proxy.Preview(s.cfg.Name), Maintenance: st.Maintenance, Certificates: c.certificateStatus(s.cfg)}
 	ss.Busy, ss.BusySince = s.busy.current()
 	if since, waiting, ok := c.proxy.Paused(s.cfg.Name); ok {
 		ss.Pause = &PauseStatus{Since: since, Waiting: waiting}

@@ -5,11 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/connectivity"
 	"google.golang.org/grpc/status"
 )
+
+// deadlineSkew is how long a call the plugin's side ended as cancelled may
+// wait for the host's own deadline to catch up.
+const deadlineSkew = 100 * time.Millisecond
 
 // refusal is an answer that broke the rules in validate.go: the plugin ran,
 // but what it said is not passed on.
@@ -68,6 +73,16 @@ func (m *managed) explain(ctx, callCtx context.Context, spec Spec, inst *instanc
 	var req requestError
 	if errors.As(err, &req) {
 		return fmt.Errorf("%s: %s: cannot send the request: %w", label, method, req.err)
+	}
+	if c := status.Code(err); c == codes.Canceled || c == codes.DeadlineExceeded {
+		// The plugin's side of the deadline (sent truncated in the
+		// grpc-timeout header, kept by another timer) can end the stream a
+		// moment before ours fires; the caller giving up and a hang must
+		// still read as what they are.
+		select {
+		case <-callCtx.Done():
+		case <-time.After(deadlineSkew):
+		}
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("%s: %s: %w", label, method, ctx.Err())

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: start the controller on examples/demo/deploy.hcl, bring up blue
-# and switch to it, release a build to green through the whole pipeline
+# and switch to it (served over HTTP and HTTPS), release a build to green through the whole pipeline
 # (checks, switch, watch), watch a broken release stopped by its checks, try
 # maintenance, roll back, and show status and history. Everything it starts
 # is stopped at the end, even on failure.
@@ -13,6 +13,19 @@ step() { printf '\n\033[1m$ deploy %s\033[0m\n' "$*"; deploy "$@"; }
 visit() {
 	printf '  a visitor gets: '
 	curl -sS -H "Host: ${1:-demo.localhost}" http://127.0.0.1:8080/
+}
+
+# The demo's HTTPS listener, trusting the controller's local development CA;
+# the first certificate is issued in the background, so wait for it.
+visit_https() {
+	printf '  over HTTPS: '
+	for _ in $(seq 50); do
+		curl -sS --cacert examples/demo/.deploy/tls/local-ca/root.crt \
+			--resolve demo.localhost:8443:127.0.0.1 https://demo.localhost:8443/ 2>/dev/null && return
+		sleep 0.1
+	done
+	curl -sS --cacert examples/demo/.deploy/tls/local-ca/root.crt \
+		--resolve demo.localhost:8443:127.0.0.1 https://demo.localhost:8443/
 }
 
 if deploy status >/dev/null 2>&1; then
@@ -45,6 +58,7 @@ echo "controller running (pid $serve), proxy on http://127.0.0.1:8080/"
 step up demo --slot blue
 step switch demo --to blue
 visit
+visit_https
 step release demo --from examples/demo/build --release demo-2 --yes --reason "demo release"
 visit
 printf '  the previous slot, still warm, on the preview host:\n'

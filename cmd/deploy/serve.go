@@ -41,6 +41,11 @@ func newServeCmd(g *globals) *cobra.Command {
 instance processes a previous controller left running, routes every service to
 the slot that was live, then serves the proxy listeners and the control socket.
 
+With https_listen in the proxy block it also serves HTTPS (HTTP/2, TLS 1.2 and
+later) with certificates it obtains and renews itself from the configured ACME
+CA, or from a local development CA, or from a service's own tls pair; they are
+kept in <state_dir>/tls. "deploy status" shows each host's certificate.
+
 With --log-file the log goes to a file; SIGUSR2 makes the controller reopen it
 after logrotate moved it away. Instance logs are rotated by the controller
 itself (see the stack's log block).
@@ -92,7 +97,10 @@ func (s *serveCmd) run(ctx context.Context) error {
 		return err
 	}
 	p := proxy.New(proxy.Options{TrustedProxies: cfg.Proxy.TrustedProxies, HealthPath: cfg.Proxy.HealthPath, Logger: log})
-	ctrl := orchestrator.New(cfg, store, releases, p, log)
+	ctrl, err := orchestrator.New(cfg, store, releases, p, log)
+	if err != nil {
+		return err
+	}
 	// SIGUSR2 (logrotate's postrotate) reopens the controller's log file and
 	// tells the managed ZEO servers to reopen theirs.
 	reopen := make(chan os.Signal, 1)
@@ -110,15 +118,16 @@ func (s *serveCmd) run(ctx context.Context) error {
 	}()
 	// Listeners first: a port taken by someone else fails the start before
 	// anything is adopted or restarted.
-	var listeners []net.Listener
-	for _, addr := range cfg.Proxy.Listen {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			closeAll(listeners)
-			return fmt.Errorf("proxy listener: %w", err)
-		}
-		listeners = append(listeners, ln)
+	listeners, err := listenAll(cfg.Proxy.Listen)
+	if err != nil {
+		return err
 	}
+	tlsListeners, err := listenAll(cfg.Proxy.HTTPSListen)
+	if err != nil {
+		closeAll(listeners)
+		return err
+	}
+	listeners = append(listeners, tlsListeners...)
 	control, err := orchestrator.ListenSocket(cfg.Controller.Socket)
 	if err != nil {
 		closeAll(listeners)
@@ -129,12 +138,16 @@ func (s *serveCmd) run(ctx context.Context) error {
 		return fmt.Errorf("restore state: %w", err)
 	}
 
-	srv := proxy.NewServer(p)
+	srv := proxy.NewServer(p, ctrl.ServerOptions())
 	api := orchestrator.NewControlServer(orchestrator.NewAPI(ctrl))
 	errc := make(chan error, len(listeners)+1)
-	for _, ln := range listeners {
-		go func() { errc <- srv.Serve(ln) }()
-		log.Info("proxy listening", "addr", ln.Addr().String())
+	for i, ln := range listeners {
+		serve, scheme := srv.Serve, "http"
+		if i >= len(cfg.Proxy.Listen) {
+			serve, scheme = srv.ServeTLS, "https"
+		}
+		go func() { errc <- serve(ln) }()
+		log.Info("proxy listening", "addr", ln.Addr().String(), "scheme", scheme)
 	}
 	go func() {
 		if err := api.Serve(control); !errors.Is(err, http.ErrServerClosed) {
@@ -163,6 +176,20 @@ func (s *serveCmd) run(ctx context.Context) error {
 	os.Remove(cfg.Controller.Socket)
 	log.Info("stopped")
 	return serveErr
+}
+
+// listenAll opens every address, or none.
+func listenAll(addrs []string) ([]net.Listener, error) {
+	var ls []net.Listener
+	for _, addr := range addrs {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			closeAll(ls)
+			return nil, fmt.Errorf("proxy listener: %w", err)
+		}
+		ls = append(ls, ln)
+	}
+	return ls, nil
 }
 
 func closeAll(ls []net.Listener) {

@@ -9,12 +9,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"deploy/orchestrator"
+	"deploy/proxy/certs"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status [SERVICE]",
-		Short: "Show what is live: each service's live and previous slot, releases, instances, health, in-flight requests",
+		Short: "Show what is live: each service's live and previous slot, releases, instances, health, in-flight requests, certificates",
 		Args:  args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			c, err := g.client()
@@ -94,6 +95,31 @@ func printServiceStatus(out io.Writer, s orchestrator.ServiceStatus) {
 			}
 		}
 	}
+	printCertificates(out, s.Certificates)
+}
+
+// printCertificates prints one line per host served over TLS.
+func printCertificates(out io.Writer, hosts []certs.HostStatus) {
+	if len(hosts) == 0 {
+		return
+	}
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "  HOST\tCERTIFICATE\tISSUER\tNOT AFTER\tRENEWS\tLAST ERROR")
+	for _, h := range hosts {
+		notAfter, renews := "-", "-"
+		if !h.NotAfter.IsZero() {
+			notAfter = h.NotAfter.Local().Format(time.DateTime)
+		}
+		if !h.RenewAt.IsZero() {
+			renews = h.RenewAt.Local().Format(time.DateTime)
+		}
+		lastErr := "-"
+		if h.LastError != "" {
+			lastErr = fmt.Sprintf("%s (%s)", h.LastError, since(h.ErrorAt))
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\n", h.Host, h.Source, orDash(h.Issuer), notAfter, renews, lastErr)
+	}
+	w.Flush()
 }
 
 // instancesSummary prints "pid 123 ok, pid 124 DOWN (2 restarts)".

@@ -8,6 +8,12 @@ controller {
 
 proxy {
   listen = ["127.0.0.1:8080"]
+  # HTTPS too, with certificates from a CA the controller generates in
+  # .deploy/tls/local-ca/ (its root is root.crt there). local_ca is for
+  # development and demos only: a production site names an ACME CA, such as
+  #   acme { email = "ops@example.org" }   # Let's Encrypt by default
+  https_listen = ["127.0.0.1:8443"]
+  local_ca     = true
 }
 
 service "demo" {
