@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"deploy/internal/acmetest"
+	"deploy/proxy"
 )
 
 // listeners are the loopback stand-ins for ports 80 and 443.
@@ -39,19 +41,25 @@ func listen(t *testing.T) listeners {
 
 func port(ln net.Listener) int { return ln.Addr().(*net.TCPAddr).Port }
 
-// serve runs the manager's challenge handler on the plain listener and its
-// TLS configuration on the other, both in front of an application that
-// names the host it was asked for.
+// serve runs the real proxy in front of an application that names the
+// host it was asked for and the scheme the proxy forwarded: plain HTTP on
+// one listener (with the manager's ACME challenges), TLS with the manager's
+// configuration on the other, as the controller wires them.
 func serve(t *testing.T, m *Manager, ls listeners) {
 	t.Helper()
-	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "app %s %s", r.Host, r.Proto)
-	})
-	plain := &http.Server{Handler: m.HTTPChallenges(app)}
-	secure := &http.Server{Handler: app, TLSConfig: m.TLSConfig()}
-	go plain.Serve(ls.http)
-	go secure.ServeTLS(ls.https, "", "")
-	t.Cleanup(func() { plain.Close(); secure.Close() })
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "app %s %s", r.Host, r.Header.Get("X-Forwarded-Proto"))
+	}))
+	t.Cleanup(app.Close)
+	p := proxy.New(proxy.Options{Logger: slog.New(slog.DiscardHandler)})
+	p.Configure([]proxy.Service{{Name: "site", Default: true}})
+	if _, err := p.Switch("site", proxy.Backend{Slot: "blue", Addrs: []string{app.Listener.Addr().String()}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := proxy.NewServer(p, proxy.ServerOptions{TLS: m.TLSConfig(), Challenges: m.HTTPChallenges})
+	go srv.Serve(ls.http)
+	go srv.ServeTLS(ls.https)
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 }
 
 func newManager(t *testing.T, opts Options) *Manager {
@@ -105,8 +113,9 @@ func hasCert(s HostStatus) bool  { return !s.NotAfter.IsZero() }
 func hasError(s HostStatus) bool { return s.LastError != "" }
 
 // fetch connects to addr with SNI host, verifies the chain against roots,
-// and returns the leaf and the application's answer.
-func fetch(t *testing.T, addr, host string, roots *x509.CertPool) (*x509.Certificate, string, error) {
+// and returns the response (its TLS state holds the leaf) and the
+// application's answer.
+func fetch(t *testing.T, addr, host string, roots *x509.CertPool) (*http.Response, string, error) {
 	t.Helper()
 	tr := &http.Transport{
 		TLSClientConfig:   &tls.Config{ServerName: host, RootCAs: roots},
@@ -122,7 +131,7 @@ func fetch(t *testing.T, addr, host string, roots *x509.CertPool) (*x509.Certifi
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return resp.TLS.PeerCertificates[0], string(body), nil
+	return resp, string(body), nil
 }
 
 func TestACME_ObtainsOverHTTP01ForEveryHostAndServesThemOverHTTP2(t *testing.T) {
@@ -139,14 +148,17 @@ func TestACME_ObtainsOverHTTP01ForEveryHostAndServesThemOverHTTP2(t *testing.T) 
 		if !st.RenewAt.Before(st.NotAfter) {
 			t.Errorf("%s renews at %v, after it expires at %v", h, st.RenewAt, st.NotAfter)
 		}
-		leaf, body, err := fetch(t, ls.https.Addr().String(), h, ca.Roots())
+		resp, body, err := fetch(t, ls.https.Addr().String(), h, ca.Roots())
 		if err != nil {
 			t.Fatalf("%s over HTTPS, chain checked against Pebble's root: %v", h, err)
 		}
-		if err := leaf.VerifyHostname(h); err != nil {
+		if err := resp.TLS.PeerCertificates[0].VerifyHostname(h); err != nil {
 			t.Error(err)
 		}
-		if want := "app " + h + " HTTP/2.0"; body != want {
+		if resp.ProtoMajor != 2 {
+			t.Errorf("%s answered over %s, want HTTP/2", h, resp.Proto)
+		}
+		if want := "app " + h + " https"; body != want {
 			t.Errorf("%s answered %q, want %q", h, body, want)
 		}
 	}
@@ -164,20 +176,21 @@ func TestACME_ObtainsOverTLSALPN01(t *testing.T) {
 
 func TestACME_RenewsAShortLivedCertificateWhileServing(t *testing.T) {
 	ls := listen(t)
-	m, ca := acmeManager(t, ls, 30*time.Second, true, true)
+	m, ca := acmeManager(t, ls, 15*time.Second, true, true)
 	m.SetSites([]Site{{Host: "short.example.test"}})
 	first := status(t, m, "short.example.test", hasCert)
-	leaf, _, err := fetch(t, ls.https.Addr().String(), "short.example.test", ca.Roots())
+	before, _, err := fetch(t, ls.https.Addr().String(), "short.example.test", ca.Roots())
 	if err != nil {
 		t.Fatal(err)
 	}
+	leaf := before.TLS.PeerCertificates[0]
 	// The same listeners, the same manager: only the certificate changes.
 	renewed := status(t, m, "short.example.test", func(s HostStatus) bool { return s.NotAfter.After(first.NotAfter) })
-	now, _, err := fetch(t, ls.https.Addr().String(), "short.example.test", ca.Roots())
+	after, _, err := fetch(t, ls.https.Addr().String(), "short.example.test", ca.Roots())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if now.SerialNumber.Cmp(leaf.SerialNumber) == 0 {
+	if now := after.TLS.PeerCertificates[0]; now.SerialNumber.Cmp(leaf.SerialNumber) == 0 {
 		t.Errorf("status says renewed (not after %v → %v), but handshakes still get serial %v", first.NotAfter, renewed.NotAfter, leaf.SerialNumber)
 	}
 }
@@ -281,7 +294,7 @@ func TestStatic_AReplacedPairIsServedAfterSetSites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.SerialNumber.Cmp(second.SerialNumber) == 0 {
+	if first.TLS.PeerCertificates[0].SerialNumber.Cmp(second.TLS.PeerCertificates[0].SerialNumber) == 0 {
 		t.Error("the replaced pair is not served")
 	}
 }
