@@ -121,6 +121,11 @@ const (
 	// maxPEMFile bounds the trusted roots, certificate and key files read
 	// at load; real ones are a few kilobytes.
 	maxPEMFile = 1 << 20
+	// minWebToken is the shortest token of the status page's buttons: a
+	// token that guards a switch of a live site must not be guessable.
+	minWebToken = 16
+	// maxTokenFile bounds a token file; a token is one line.
+	maxTokenFile = 4 << 10
 )
 
 // Config is a loaded and validated configuration file.
@@ -150,6 +155,32 @@ type Controller struct {
 	// gives no path, as Plugin.BinaryName; absolute, default "" (no
 	// directory is searched).
 	PluginDir string
+
+	// Web is the status page; nil when off.
+	Web *Web
+	// Metrics is the Prometheus endpoint; nil when off.
+	Metrics *Metrics
+}
+
+// Web configures the controller's status page.
+type Web struct {
+	Listen string // "host:port"
+	// Token authorises the page's switch and rollback buttons; "" leaves
+	// the page read-only. At least minWebToken bytes.
+	Token string
+}
+
+// Metrics configures the controller's Prometheus endpoint.
+type Metrics struct {
+	Listen string // "host:port"; the metrics are at /metrics
+}
+
+// AccessLog configures the proxy's log of requests, one JSON line each.
+type AccessLog struct {
+	Path string // absolute
+	// Sample is the fraction of requests answered below 500 that are
+	// logged, in (0, 1]; 5xx answers are always logged. Default 1.
+	Sample float64
 }
 
 // Proxy configures the embedded reverse proxy.
@@ -176,6 +207,9 @@ type Proxy struct {
 	// HSTS is the Strict-Transport-Security value sent on HTTPS responses;
 	// "" sends none.
 	HSTS string
+
+	// AccessLog is the log of requests; nil when off.
+	AccessLog *AccessLog
 }
 
 // ACME configures the ACME certificate authority.

@@ -13,11 +13,15 @@ func (c *checker) controller(raws []*rawController, start hcl.Range) Controller 
 	}
 	ctl := c.controllerBlock(raws[0], start)
 	ctl.PluginDir, c.pluginDirState = c.path(raws[0].PluginDir, "")
+	ctl.Web = c.web(raws[0].Webs)
+	ctl.Metrics = c.metrics(raws[0].Metrics)
 	// Check repeated blocks too, so that removing the duplicate does not
 	// reveal new errors.
 	for _, r := range raws[1:] {
 		c.controllerBlock(r, start)
 		c.path(r.PluginDir, "")
+		c.web(r.Webs)
+		c.metrics(r.Metrics)
 	}
 	return ctl
 }

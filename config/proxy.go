@@ -55,6 +55,7 @@ func (c *checker) proxyBlock(r *rawProxy) Proxy {
 		p.HealthPath = path
 	}
 	c.proxyTLS(r, &p, plain)
+	p.AccessLog = c.accessLog(r.AccessLogs)
 	return p
 }
 

@@ -26,7 +26,27 @@ type rawController struct {
 	ReleasesDir  hcl.Expression `hcl:"releases_dir,optional"`
 	KeepReleases hcl.Expression `hcl:"keep_releases,optional"`
 	PluginDir    hcl.Expression `hcl:"plugin_dir,optional"`
+	Webs         []*rawWeb      `hcl:"web,block"`
+	Metrics      []*rawMetrics  `hcl:"metrics,block"`
 	DefRange     hcl.Range      `hcl:",def_range"`
+}
+
+type rawWeb struct {
+	Listen    hcl.Expression `hcl:"listen,optional"`
+	Token     hcl.Expression `hcl:"token,optional"`
+	TokenFile hcl.Expression `hcl:"token_file,optional"`
+	DefRange  hcl.Range      `hcl:",def_range"`
+}
+
+type rawMetrics struct {
+	Listen   hcl.Expression `hcl:"listen,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+type rawAccessLog struct {
+	Path     hcl.Expression `hcl:"path,optional"`
+	Sample   hcl.Expression `hcl:"sample,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
 }
 
 type rawPlugin struct {
@@ -65,15 +85,16 @@ type rawPack struct {
 }
 
 type rawProxy struct {
-	Listen         hcl.Expression `hcl:"listen,optional"`
-	TrustedProxies hcl.Expression `hcl:"trusted_proxies,optional"`
-	HealthPath     hcl.Expression `hcl:"health_path,optional"`
-	HTTPSListen    hcl.Expression `hcl:"https_listen,optional"`
-	ACMEs          []*rawACME     `hcl:"acme,block"`
-	LocalCA        hcl.Expression `hcl:"local_ca,optional"`
-	RedirectHTTP   hcl.Expression `hcl:"redirect_http,optional"`
-	HSTS           hcl.Expression `hcl:"hsts,optional"`
-	DefRange       hcl.Range      `hcl:",def_range"`
+	Listen         hcl.Expression  `hcl:"listen,optional"`
+	TrustedProxies hcl.Expression  `hcl:"trusted_proxies,optional"`
+	HealthPath     hcl.Expression  `hcl:"health_path,optional"`
+	HTTPSListen    hcl.Expression  `hcl:"https_listen,optional"`
+	ACMEs          []*rawACME      `hcl:"acme,block"`
+	LocalCA        hcl.Expression  `hcl:"local_ca,optional"`
+	RedirectHTTP   hcl.Expression  `hcl:"redirect_http,optional"`
+	HSTS           hcl.Expression  `hcl:"hsts,optional"`
+	AccessLogs     []*rawAccessLog `hcl:"access_log,block"`
+	DefRange       hcl.Range       `hcl:",def_range"`
 }
 
 type rawACME struct {

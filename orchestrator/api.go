@@ -26,6 +26,7 @@ func NewAPI(c *Controller) *API {
 	a := &API{c: c, log: c.log, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /v1/status", a.status)
 	a.mux.HandleFunc("GET /v1/services/{service}/history", a.history)
+	a.mux.HandleFunc("GET /v1/history", a.history)
 	a.mux.HandleFunc("POST /v1/services/{service}/up", mutation(a, c.Up))
 	a.mux.HandleFunc("POST /v1/services/{service}/down", mutation(a, c.Down))
 	a.mux.HandleFunc("POST /v1/services/{service}/switch", mutation(a, c.Switch))
@@ -44,6 +45,7 @@ func NewAPI(c *Controller) *API {
 	a.mux.HandleFunc("GET /v1/plugins", a.plugins)
 	a.mux.HandleFunc("POST /v1/zeo/{zeo}/restart", mutation(a, c.RestartZEO))
 	a.mux.HandleFunc("POST /v1/zeo/{zeo}/pack", mutation(a, c.PackZEO))
+	a.mux.HandleFunc("POST /v1/reload", mutation(a, c.Reload))
 	return a
 }
 

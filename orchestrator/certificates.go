@@ -89,10 +89,10 @@ func (c *Controller) ServerOptions() proxy.ServerOptions {
 	if c.certs == nil {
 		return proxy.ServerOptions{}
 	}
-	opts := proxy.ServerOptions{TLS: c.certs.TLSConfig(), Challenges: c.certs.HTTPChallenges, HSTS: c.cfg.Proxy.HSTS}
-	if c.cfg.Proxy.RedirectHTTP {
+	opts := proxy.ServerOptions{TLS: c.certs.TLSConfig(), Challenges: c.certs.HTTPChallenges, HSTS: c.conf().Proxy.HSTS}
+	if c.conf().Proxy.RedirectHTTP {
 		opts.RedirectHTTP = c.certs.Has
-		opts.HTTPSPort = listenPort(c.cfg.Proxy.HTTPSListen[0])
+		opts.HTTPSPort = listenPort(c.conf().Proxy.HTTPSListen[0])
 	}
 	return opts
 }

@@ -59,15 +59,15 @@ func (c *Controller) Check(ctx context.Context, req CheckRequest) (rep *CheckRep
 	if _, err := s.slotConfig(req.Slot); err != nil {
 		return nil, err
 	}
-	release, err := s.busy.acquire(s.cfg.Name, "check "+req.Slot, req.Actor)
+	release, err := s.busy.acquire(s.conf().Name, "check "+req.Slot, req.Actor)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	run := s.run(req.Slot)
 	if run == nil {
-		return nil, errorf(KindRefused, fmt.Sprintf("start it first: deploy up %s --slot %s", s.cfg.Name, req.Slot),
-			"cannot check %s slot %s: it is not running", s.cfg.Name, req.Slot)
+		return nil, errorf(KindRefused, fmt.Sprintf("start it first: deploy up %s --slot %s", s.conf().Name, req.Slot),
+			"cannot check %s slot %s: it is not running", s.conf().Name, req.Slot)
 	}
 	return c.checkSlot(ctx, s, run), nil
 }
@@ -77,14 +77,14 @@ func (c *Controller) Check(ctx context.Context, req CheckRequest) (rep *CheckRep
 // which this points at it.
 func (c *Controller) checkSlot(ctx context.Context, s *service, run *slotRun) *CheckReport {
 	started := time.Now()
-	live := c.view().Service(s.cfg.Name).Live == run.name
+	live := c.view().Service(s.conf().Name).Live == run.name
 	if !live {
 		c.previewSlot(s, run)
 	}
 	place := c.placeOfSlot(s, run.name)
 	results := c.runChecks(ctx, s, run, place, live)
 	rep := &CheckReport{
-		Service: s.cfg.Name, Slot: run.name, Release: place.release,
+		Service: s.conf().Name, Slot: run.name, Release: place.release,
 		OK: len(checks.Failed(results)) == 0, Summary: checks.Summary(results), Results: results,
 		TookMS: time.Since(started).Milliseconds(),
 	}
@@ -103,16 +103,16 @@ func (c *Controller) runChecks(ctx context.Context, s *service, run *slotRun, pl
 		target checks.Target
 	}
 	var jobs []job
-	for _, chk := range s.cfg.Checks {
+	for _, chk := range s.conf().Checks {
 		switch {
 		case chk.Plugin != "":
 			jobs = append(jobs, job{chk, checks.Target{Label: "slot " + run.name, Via: "plugin " + chk.Plugin,
 				Call: c.pluginCheckCall(s, run, chk)}})
 		case chk.ZEO:
-			z, _ := c.cfg.ZEOServer(s.cfg.ZEO)
-			jobs = append(jobs, job{chk, checks.Target{Label: "zeo " + z.Name, Via: "zeo", Addr: z.Address, Storages: serviceStorages(s.cfg, z)}})
+			z, _ := c.conf().ZEOServer(s.conf().ZEO)
+			jobs = append(jobs, job{chk, checks.Target{Label: "zeo " + z.Name, Via: "zeo", Addr: z.Address, Storages: serviceStorages(s.conf(), z)}})
 		case chk.Command != nil:
-			slot, _ := s.cfg.Slot(run.name)
+			slot, _ := s.conf().Slot(run.name)
 			jobs = append(jobs, job{chk, checks.Target{Label: "slot " + run.name, Via: "command", Dir: place.dir, Env: c.slotEnv(s, slot, place, nil)}})
 		default:
 			for _, in := range run.instances {
@@ -147,33 +147,33 @@ func (c *Controller) runChecks(ctx context.Context, s *service, run *slotRun, pl
 // slot's variables.
 func (c *Controller) slotEnv(s *service, slot config.Slot, place stackPlace, extra map[string]string) []string {
 	env := os.Environ()
-	for _, vars := range []map[string]string{s.cfg.Stack.Env, extra} {
+	for _, vars := range []map[string]string{s.conf().Stack.Env, extra} {
 		for _, k := range slices.Sorted(maps.Keys(vars)) {
 			env = append(env, k+"="+vars[k])
 		}
 	}
 	var ports []string
-	for _, p := range slot.Ports(s.cfg.Instances) {
+	for _, p := range slot.Ports(s.conf().Instances) {
 		ports = append(ports, strconv.Itoa(p))
 	}
 	env = append(env,
-		"SERVICE="+s.cfg.Name,
+		"SERVICE="+s.conf().Name,
 		"SLOT="+slot.Name,
 		"RELEASE="+place.release,
 		"STACK_DIR="+place.dir,
 		"PORTS="+strings.Join(ports, " "),
 		"PROXY="+c.proxyAddr(),
 	)
-	if len(c.cfg.Proxy.HTTPSListen) > 0 {
+	if len(c.conf().Proxy.HTTPSListen) > 0 {
 		env = append(env, "PROXY_HTTPS="+c.proxyHTTPSAddr())
 	}
-	if z, ok := c.cfg.ZEOServer(s.cfg.ZEO); ok {
+	if z, ok := c.conf().ZEOServer(s.conf().ZEO); ok {
 		env = append(env, "ZEO_ADDRESS="+z.Address, "ZEO_STORAGES="+strings.Join(z.Storages, " "))
 	}
-	if s.cfg.Zope != nil {
+	if s.conf().Zope != nil {
 		// Zope scripts (zconsole run, upgrade steps) need a zope.conf; the
 		// first instance's is written before a migration runs.
-		env = append(env, "ZOPE_CONF="+zopeFiles(c.instanceSpec(s.cfg, slot, 1, place).VarDir).ZopeConf)
+		env = append(env, "ZOPE_CONF="+zopeFiles(c.instanceSpec(s.conf(), slot, 1, place).VarDir).ZopeConf)
 	}
 	return env
 }
@@ -185,7 +185,7 @@ func (c *Controller) pluginCheckCall(s *service, run *slotRun, chk config.Check)
 		if err != nil {
 			return false, err.Error()
 		}
-		req := plugins.CheckRequest{Service: s.cfg.Name, Slot: run.name, Config: settings}
+		req := plugins.CheckRequest{Service: s.conf().Name, Slot: run.name, Config: settings}
 		for i, in := range run.instances {
 			req.Targets = append(req.Targets, plugins.CheckTarget{Label: "instance " + strconv.Itoa(in.Spec().Index), Addr: run.addr(i)})
 		}

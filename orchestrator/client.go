@@ -121,10 +121,14 @@ func (c *Client) Status(ctx context.Context, service string) ([]ServiceStatus, e
 	return res, c.call(ctx, http.MethodGet, "/v1/status?service="+url.QueryEscape(service), nil, &res)
 }
 
-// History returns a service's last limit history entries (0: all).
+// History returns a service's last limit history entries (0: all); with
+// service "" the whole controller's.
 func (c *Client) History(ctx context.Context, service string, limit int) ([]state.Entry, error) {
 	var res []state.Entry
-	path := "/v1/services/" + url.PathEscape(service) + "/history?limit=" + strconv.Itoa(limit)
+	path := "/v1/history?limit=" + strconv.Itoa(limit)
+	if service != "" {
+		path = "/v1/services/" + url.PathEscape(service) + "/history?limit=" + strconv.Itoa(limit)
+	}
 	return res, c.call(ctx, http.MethodGet, path, nil, &res)
 }
 
@@ -167,6 +171,11 @@ func (c *Client) Export(ctx context.Context, service, slot string, w io.Writer) 
 		return "", fmt.Errorf("export arrived damaged: sha256 %s, controller wrote %s", got, want)
 	}
 	return got, nil
+}
+
+// Reload makes the controller read its configuration file again.
+func (c *Client) Reload(ctx context.Context) (*ReloadResult, error) {
+	return post[ReloadResult](ctx, c, "/v1/reload", ReloadRequest{})
 }
 
 func serviceOp(service, op string) string {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"deploy/config"
@@ -22,13 +23,19 @@ import (
 
 // Controller owns the services' slots, the proxy's routing and the state.
 type Controller struct {
-	cfg      *config.Config
+	// cfg is the configuration in force; a reload swaps it while every
+	// service's operations are held off (see Reload).
+	cfg      atomic.Pointer[config.Config]
 	store    state.Store
 	releases *release.Store
 	proxy    *proxy.Proxy
 	log      *slog.Logger
 
-	services map[string]*service
+	// services are the runtimes of the configured services, by name; a
+	// reload publishes a new map.
+	services atomic.Pointer[map[string]*service]
+	// reloadMu lets one reload run at a time.
+	reloadMu sync.Mutex
 
 	// snapMu serialises changes of the snapshot; each change is saved before
 	// it is acted on.
@@ -55,12 +62,29 @@ type Controller struct {
 
 // service is the runtime of one configured service.
 type service struct {
-	cfg  *config.Service
+	// cfg is the service's configuration; a reload replaces it only while
+	// it holds busy, so an operation sees one configuration throughout.
+	cfg  atomic.Pointer[config.Service]
 	busy busyLock
 
 	mu    sync.Mutex
 	slots map[string]*slotRun
 }
+
+func newService(sc *config.Service) *service {
+	s := &service{slots: map[string]*slotRun{}}
+	s.cfg.Store(sc)
+	return s
+}
+
+// conf is the service's configuration in force.
+func (s *service) conf() *config.Service { return s.cfg.Load() }
+
+// conf is the controller's configuration in force.
+func (c *Controller) conf() *config.Config { return c.cfg.Load() }
+
+// serviceMap is the services' runtimes by name; callers must not change it.
+func (c *Controller) serviceMap() map[string]*service { return *c.services.Load() }
 
 func (s *service) run(slot string) *slotRun {
 	s.mu.Lock()
@@ -84,18 +108,28 @@ func New(cfg *config.Config, store state.Store, releases *release.Store, p *prox
 	if err != nil {
 		return nil, err
 	}
-	c := &Controller{certs: tlsCerts, cfg: cfg, store: store, releases: releases, proxy: p, log: log,
-		services: map[string]*service{}, unpacking: map[string]string{}, previewToken: newPreviewToken(),
-		zeoServers: map[string]*zeoServer{}}
+	c := &Controller{certs: tlsCerts, store: store, releases: releases, proxy: p, log: log,
+		unpacking: map[string]string{}, previewToken: newPreviewToken(), zeoServers: map[string]*zeoServer{}}
+	c.cfg.Store(cfg)
 	c.parts = newPluginParts(cfg, plugins.NewHost(log))
 	for _, z := range cfg.ZEO {
 		if z.Managed != nil {
 			c.zeoServers[z.Name] = &zeoServer{cfg: z}
 		}
 	}
+	services := map[string]*service{}
+	for _, sc := range cfg.Services {
+		services[sc.Name] = newService(sc)
+	}
+	c.services.Store(&services)
+	p.Configure(c.routes(cfg))
+	return c, nil
+}
+
+// routes are the proxy's view of the configured services.
+func (c *Controller) routes(cfg *config.Config) []proxy.Service {
 	var routes []proxy.Service
 	for _, sc := range cfg.Services {
-		c.services[sc.Name] = &service{cfg: sc, slots: map[string]*slotRun{}}
 		tokens := []string{c.previewToken}
 		if sc.Preview.Token != "" {
 			tokens = append(tokens, sc.Preview.Token)
@@ -107,16 +141,16 @@ func New(cfg *config.Config, store state.Store, releases *release.Store, p *prox
 			VirtualHost: virtualHost(sc.VirtualHost),
 		})
 	}
-	p.Configure(routes)
-	return c, nil
+	return routes
 }
 
 // service looks up a configured service.
 func (c *Controller) service(name string) (*service, error) {
-	s, ok := c.services[name]
+	services := c.serviceMap()
+	s, ok := services[name]
 	if !ok {
-		names := make([]string, 0, len(c.services))
-		for n := range c.services {
+		names := make([]string, 0, len(services))
+		for n := range services {
 			names = append(names, n)
 		}
 		slices.Sort(names)
@@ -127,10 +161,10 @@ func (c *Controller) service(name string) (*service, error) {
 
 // slotConfig looks up a slot of a service.
 func (s *service) slotConfig(slot string) (config.Slot, error) {
-	sc, ok := s.cfg.Slot(slot)
+	sc, ok := s.conf().Slot(slot)
 	if !ok {
-		return config.Slot{}, errorf(KindInvalid, fmt.Sprintf("slots of %s: %v", s.cfg.Name, s.cfg.SlotNames()),
-			"service %s has no slot %q", s.cfg.Name, slot)
+		return config.Slot{}, errorf(KindInvalid, fmt.Sprintf("slots of %s: %v", s.conf().Name, s.conf().SlotNames()),
+			"service %s has no slot %q", s.conf().Name, slot)
 	}
 	return sc, nil
 }
@@ -176,9 +210,9 @@ func cloneSnapshot(s *state.Snapshot) *state.Snapshot {
 // late restart can never record over a successor.
 func (c *Controller) onStart(s *service, slot string, index int) func(stacks.ProcessID) {
 	return func(id stacks.ProcessID) {
-		c.writePIDFile(s.cfg.Name, slot, index, id)
+		c.writePIDFile(s.conf().Name, slot, index, id)
 		err := c.update(func(snap *state.Snapshot) {
-			st := snap.Service(s.cfg.Name).Slots[slot]
+			st := snap.Service(s.conf().Name).Slots[slot]
 			if st == nil {
 				return
 			}
@@ -189,7 +223,7 @@ func (c *Controller) onStart(s *service, slot string, index int) func(stacks.Pro
 			}
 		})
 		if err != nil {
-			c.log.Error("record instance process", "service", s.cfg.Name, "slot", slot, "instance", index, "err", err)
+			c.log.Error("record instance process", "service", s.conf().Name, "slot", slot, "instance", index, "err", err)
 		}
 	}
 }

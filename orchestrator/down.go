@@ -37,20 +37,20 @@ func (c *Controller) Down(ctx context.Context, req DownRequest) (res *DownResult
 	if _, err := s.slotConfig(req.Slot); err != nil {
 		return nil, err
 	}
-	release, err := s.busy.acquire(s.cfg.Name, "down "+req.Slot, req.Actor)
+	release, err := s.busy.acquire(s.conf().Name, "down "+req.Slot, req.Actor)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	if c.view().Service(s.cfg.Name).Live == req.Slot {
-		return nil, errorf(KindRefused, fmt.Sprintf("switch %s to another slot first", s.cfg.Name),
-			"slot %s is live for %s: stopping it would take the site down", req.Slot, s.cfg.Name)
+	if c.view().Service(s.conf().Name).Live == req.Slot {
+		return nil, errorf(KindRefused, fmt.Sprintf("switch %s to another slot first", s.conf().Name),
+			"slot %s is live for %s: stopping it would take the site down", req.Slot, s.conf().Name)
 	}
-	res = &DownResult{Service: s.cfg.Name, Slot: req.Slot}
+	res = &DownResult{Service: s.conf().Name, Slot: req.Slot}
 	run := s.run(req.Slot)
 	if run == nil {
 		res.Already, res.Drain = true, proxy.DrainResult{Slot: req.Slot, Drained: true}
-		return res, c.markStopped(s.cfg.Name, req.Slot)
+		return res, c.markStopped(s.conf().Name, req.Slot)
 	}
 	res.Drain, err = c.stopSlot(ctx, s, run)
 	if !res.Drain.Drained {
@@ -65,18 +65,18 @@ func (c *Controller) Down(ctx context.Context, req DownRequest) (res *DownResult
 // stopSlot ends a slot that is not live: its requests get the drain timeout
 // to finish, then its processes stop and the state says so.
 func (c *Controller) stopSlot(ctx context.Context, s *service, run *slotRun) (proxy.DrainResult, error) {
-	dctx, cancel := context.WithTimeout(ctx, s.cfg.DrainTimeout)
-	drain := c.proxy.WaitIdle(dctx, s.cfg.Name, run.name)
+	dctx, cancel := context.WithTimeout(ctx, s.conf().DrainTimeout)
+	drain := c.proxy.WaitIdle(dctx, s.conf().Name, run.name)
 	cancel()
 	if err := run.stop(ctx); err != nil {
-		return drain, errorf(KindFailed, "see the instance logs; run deploy down again", "stop %s slot %s: %v", s.cfg.Name, run.name, err)
+		return drain, errorf(KindFailed, "see the instance logs; run deploy down again", "stop %s slot %s: %v", s.conf().Name, run.name, err)
 	}
 	s.setRun(run.name, nil)
 	// The preview moves off the stopped slot first: the proxy keeps the pool
 	// of a slot it still routes to.
 	c.refreshPreview(s)
-	c.proxy.Forget(s.cfg.Name, run.name)
-	return drain, c.markStopped(s.cfg.Name, run.name)
+	c.proxy.Forget(s.conf().Name, run.name)
+	return drain, c.markStopped(s.conf().Name, run.name)
 }
 
 func (c *Controller) markStopped(service, slot string) error {

@@ -20,9 +20,9 @@ type stackDriver interface {
 // driverOf returns the driver a service names.
 func (c *Controller) driverOf(s *service) stackDriver {
 	switch {
-	case s.cfg.Zope != nil:
+	case s.conf().Zope != nil:
 		return zopeDriver{c}
-	case isPluginDriver(s.cfg):
+	case isPluginDriver(s.conf()):
 		return pluginDriver{c}
 	default:
 		return commandDriver{}
@@ -35,7 +35,7 @@ type commandDriver struct{}
 func (commandDriver) render(context.Context, *service, config.Slot, stackPlace) error { return nil }
 
 func (commandDriver) command(_ context.Context, s *service, _ config.Slot, _ stackPlace, spec *stacks.InstanceSpec) error {
-	spec.Command = s.cfg.Stack.Command
+	spec.Command = s.conf().Stack.Command
 	return nil
 }
 
@@ -48,7 +48,7 @@ func (d zopeDriver) render(_ context.Context, s *service, slot config.Slot, st s
 }
 
 func (zopeDriver) command(_ context.Context, s *service, _ config.Slot, _ stackPlace, spec *stacks.InstanceSpec) error {
-	spec.Command = zopeCommand(s.cfg, spec.VarDir)
+	spec.Command = zopeCommand(s.conf(), spec.VarDir)
 	return nil
 }
 

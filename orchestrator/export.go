@@ -50,6 +50,6 @@ func (c *Controller) exportPlace(service, slot string) (stackPlace, string, erro
 	if rec == nil || s.run(slot) == nil {
 		return stackPlace{}, "", errorf(KindRefused, "export a slot that runs", "slot %s of %s is not running", slot, service)
 	}
-	place := c.placeOf(s.cfg, slot, rec)
+	place := c.placeOf(s.conf(), slot, rec)
 	return place, fmt.Sprintf("%s-%s-%s-export-%s", service, slot, place.release, time.Now().UTC().Format("20060102T150405Z")), nil
 }

@@ -39,16 +39,16 @@ func (c *Controller) logSources(service, slot string, instance int) ([]*logSourc
 	if err != nil {
 		return nil, err
 	}
-	if instance < 0 || instance > s.cfg.Instances {
-		return nil, errorf(KindInvalid, fmt.Sprintf("instances of %s are 1 to %d", service, s.cfg.Instances), "no instance %d", instance)
+	if instance < 0 || instance > s.conf().Instances {
+		return nil, errorf(KindInvalid, fmt.Sprintf("instances of %s are 1 to %d", service, s.conf().Instances), "no instance %d", instance)
 	}
 	var out []*logSource
-	for n := 1; n <= s.cfg.Instances; n++ {
+	for n := 1; n <= s.conf().Instances; n++ {
 		if instance != 0 && n != instance {
 			continue
 		}
-		src := &logSource{path: c.logPath(s.cfg.Name, sc.Name, n)}
-		if instance == 0 && s.cfg.Instances > 1 {
+		src := &logSource{path: c.logPath(s.conf().Name, sc.Name, n)}
+		if instance == 0 && s.conf().Instances > 1 {
 			src.prefix = "[" + strconv.Itoa(n) + "] "
 		}
 		out = append(out, src)

@@ -56,7 +56,7 @@ func (c *Controller) Maintenance(ctx context.Context, req MaintenanceRequest) (r
 	if !req.On && req.Message != "" {
 		return nil, errorf(KindInvalid, "give --message with maintenance on only", "a message makes no sense when turning maintenance off")
 	}
-	release, err := s.busy.acquire(s.cfg.Name, op, req.Actor)
+	release, err := s.busy.acquire(s.conf().Name, op, req.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (c *Controller) Maintenance(ctx context.Context, req MaintenanceRequest) (r
 // setMaintenance saves the mode, then applies it to the proxy; callers hold
 // the busy lock.
 func (c *Controller) setMaintenance(s *service, on bool, message, actor string) (*MaintenanceResult, error) {
-	name := s.cfg.Name
+	name := s.conf().Name
 	res := &MaintenanceResult{Service: name, On: on}
 	before := c.view().Service(name).Maintenance
 	if (before != nil) == on && (!on || before.Message == message) {
@@ -108,7 +108,7 @@ func (c *Controller) setMaintenance(s *service, on bool, message, actor string) 
 // maintenancePage renders the service's page (or the built-in one) with the
 // message.
 func (c *Controller) maintenancePage(s *service, message string) (proxy.Page, error) {
-	m := s.cfg.Maintenance
+	m := s.conf().Maintenance
 	tmpl := builtinMaintenancePage
 	if m.Page != nil {
 		var err error
@@ -118,7 +118,7 @@ func (c *Controller) maintenancePage(s *service, message string) (proxy.Page, er
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, struct{ Message string }{message}); err != nil {
-		return proxy.Page{}, errorf(KindFailed, "fix the page", "render maintenance page of %s: %v", s.cfg.Name, err)
+		return proxy.Page{}, errorf(KindFailed, "fix the page", "render maintenance page of %s: %v", s.conf().Name, err)
 	}
 	return proxy.Page{Body: buf.Bytes(), ContentType: "text/html; charset=utf-8", RetryAfter: m.RetryAfter}, nil
 }
@@ -129,8 +129,8 @@ func (c *Controller) restoreMaintenance(s *service, m *state.Maintenance) error 
 	if err != nil {
 		return err
 	}
-	if err := c.proxy.SetMaintenance(s.cfg.Name, true, page); err != nil {
-		return fmt.Errorf("restore maintenance of %s: %w", s.cfg.Name, err)
+	if err := c.proxy.SetMaintenance(s.conf().Name, true, page); err != nil {
+		return fmt.Errorf("restore maintenance of %s: %w", s.conf().Name, err)
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ import (
 // leaves maintenance on and says where it stopped and how to go on or back.
 func (c *Controller) releaseThroughMaintenance(ctx context.Context, s *service, idle config.Slot, req ReleaseRequest, res *ReleaseResult) error {
 	step := stepper(ctx)
-	name := s.cfg.Name
+	name := s.conf().Name
 	before := c.view().Service(name)
 	oldRelease := ""
 	if rec := before.Slots[before.Live]; rec != nil {
@@ -32,7 +32,7 @@ func (c *Controller) releaseThroughMaintenance(ctx context.Context, s *service, 
 			Message: fmt.Sprintf("release %s stopped at step %q: %s; maintenance is still on, visitors see the maintenance page", req.Release, at, e.Message),
 			Hint:    maintenanceHint(name, at, req.Release, before.Live, oldRelease, idle.Name)}
 	}
-	if s.cfg.Migrate == nil {
+	if s.conf().Migrate == nil {
 		return errorf(KindRefused, "add a migrate { command = [...] } block to the service",
 			"release %s needs a data migration, and %s has no migrate command", req.Release, name)
 	}
@@ -53,7 +53,7 @@ func (c *Controller) releaseThroughMaintenance(ctx context.Context, s *service, 
 	step(stepMaintenanceOn, StepOK, "")
 
 	step(stepStopOld, StepRunning, "stopping every running slot of %s", name)
-	for _, sl := range s.cfg.Slots {
+	for _, sl := range s.conf().Slots {
 		if run := s.run(sl.Name); run != nil {
 			t0 := time.Now()
 			_, err := c.stopSlot(ctx, s, run)
@@ -68,7 +68,7 @@ func (c *Controller) releaseThroughMaintenance(ctx context.Context, s *service, 
 	step(stepUp, StepRunning, "unpacking %s into slot %s, migrating, starting", req.Release, idle.Name)
 	migrated := false
 	_, err = c.up(ctx, s, idle, req.Release, func(st stackPlace) error {
-		step(stepMigrate, StepRunning, "%s", strings.Join(s.cfg.Migrate.Command, " "))
+		step(stepMigrate, StepRunning, "%s", strings.Join(s.conf().Migrate.Command, " "))
 		t0 := time.Now()
 		err := c.migrate(ctx, s, idle, st)
 		record("migrate", idle.Name, t0, err)
@@ -133,8 +133,8 @@ func maintenanceHint(service, at, rel, oldSlot, oldRelease, newSlot string) stri
 // migrate runs the service's migrate command in the new release's stack,
 // with the slot's variables, logging to the slot's log directory.
 func (c *Controller) migrate(ctx context.Context, s *service, slot config.Slot, st stackPlace) error {
-	m := s.cfg.Migrate
-	logPath := filepath.Join(c.slotDir(s.cfg.Name, slot.Name), "log", "migrate-"+st.release+".log")
+	m := s.conf().Migrate
+	logPath := filepath.Join(c.slotDir(s.conf().Name, slot.Name), "log", "migrate-"+st.release+".log")
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o750); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (c *Controller) migrate(ctx context.Context, s *service, slot config.Slot, 
 		}
 		return errorf(KindFailed, "", "%s", msg)
 	}
-	c.log.Info("migrated", "service", s.cfg.Name, "release", st.release, "took", time.Since(started))
+	c.log.Info("migrated", "service", s.conf().Name, "release", st.release, "took", time.Since(started))
 	return nil
 }
 
@@ -173,10 +173,10 @@ func (c *Controller) refuseSideBySide(s *service, slot, releaseID string) error 
 	if err != nil || !m.NeedsMigration {
 		return nil // a missing release is reported when it is unpacked
 	}
-	for _, sl := range s.cfg.Slots {
+	for _, sl := range s.conf().Slots {
 		if sl.Name != slot && s.run(sl.Name) != nil {
 			return errorf(KindRefused,
-				fmt.Sprintf("deploy release %s --release %s --maintenance walks the maintenance path", s.cfg.Name, releaseID),
+				fmt.Sprintf("deploy release %s --release %s --maintenance walks the maintenance path", s.conf().Name, releaseID),
 				"release %s needs a data migration: it cannot run beside slot %s on one database", releaseID, sl.Name)
 		}
 	}

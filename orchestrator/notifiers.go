@@ -26,7 +26,7 @@ func (c *Controller) notifierFor(ctx context.Context, n config.Notify) (plugins.
 	case n.Webhook != "":
 		return webhookNotifier{url: n.Webhook}, nil, nil
 	default:
-		return commandNotifier{argv: n.Command, dir: filepath.Dir(c.cfg.File)}, nil, nil
+		return commandNotifier{argv: n.Command, dir: filepath.Dir(c.conf().File)}, nil, nil
 	}
 }
 

@@ -29,7 +29,7 @@ type Event struct {
 // notifier that fails never fails the deployment it reports on; its failure
 // goes to the controller's log and the history.
 func (c *Controller) notify(ev Event) {
-	s, ok := c.services[ev.Service]
+	s, ok := c.serviceMap()[ev.Service]
 	if !ok {
 		return
 	}
@@ -39,7 +39,7 @@ func (c *Controller) notify(ev Event) {
 		c.log.Error("encode notification", "event", ev.Event, "err", err)
 		return
 	}
-	for _, n := range s.cfg.Notify {
+	for _, n := range s.conf().Notify {
 		if !slices.Contains(n.Events, ev.Event) {
 			continue
 		}

@@ -57,11 +57,11 @@ func (c *Controller) Pause(_ context.Context, req PauseRequest) (res *PauseResul
 	if max < 0 || max > maxPauseMax {
 		return nil, errorf(KindInvalid, fmt.Sprintf("give a --max from 1s to %s", maxPauseMax), "pause max %s is out of range", max)
 	}
-	if err := c.proxy.Pause(s.cfg.Name, max); err != nil {
-		return nil, errorf(KindRefused, fmt.Sprintf("deploy resume %s releases it", s.cfg.Name), "cannot pause %s: %v", s.cfg.Name, err)
+	if err := c.proxy.Pause(s.conf().Name, max); err != nil {
+		return nil, errorf(KindRefused, fmt.Sprintf("deploy resume %s releases it", s.conf().Name), "cannot pause %s: %v", s.conf().Name, err)
 	}
-	c.log.Info("pause", "service", s.cfg.Name, "max", max)
-	return &PauseResult{Service: s.cfg.Name, Paused: true, Max: Duration(max)}, nil
+	c.log.Info("pause", "service", s.conf().Name, "max", max)
+	return &PauseResult{Service: s.conf().Name, Paused: true, Max: Duration(max)}, nil
 }
 
 // Resume releases the held requests in arrival order; they go to the slot
@@ -74,11 +74,11 @@ func (c *Controller) Resume(_ context.Context, req ResumeRequest) (res *PauseRes
 	if err != nil {
 		return nil, err
 	}
-	n, err := c.proxy.Resume(s.cfg.Name)
+	n, err := c.proxy.Resume(s.conf().Name)
 	if err != nil {
-		return nil, errorf(KindRefused, "", "cannot resume %s: %v", s.cfg.Name, err)
+		return nil, errorf(KindRefused, "", "cannot resume %s: %v", s.conf().Name, err)
 	}
 	entry.Detail = fmt.Sprintf("released %d held requests", n)
-	c.log.Info("resume", "service", s.cfg.Name, "released", n)
-	return &PauseResult{Service: s.cfg.Name, Released: n}, nil
+	c.log.Info("resume", "service", s.conf().Name, "released", n)
+	return &PauseResult{Service: s.conf().Name, Released: n}, nil
 }

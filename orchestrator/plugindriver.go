@@ -14,19 +14,19 @@ import (
 
 // stackContext is what a plugin driver learns of a slot's stack.
 func (c *Controller) stackContext(s *service, slot config.Slot, st stackPlace, settings map[string]any) plugins.StackContext {
-	sc := plugins.StackContext{Service: s.cfg.Name, Slot: slot.Name, Release: st.release, StackDir: st.dir, Config: settings}
-	if z, ok := c.cfg.ZEOServer(s.cfg.ZEO); ok {
+	sc := plugins.StackContext{Service: s.conf().Name, Slot: slot.Name, Release: st.release, StackDir: st.dir, Config: settings}
+	if z, ok := c.conf().ZEOServer(s.conf().ZEO); ok {
 		sc.ZEOAddress, sc.ZEOStorages = z.Address, z.Storages
 	}
-	for n := 1; n <= s.cfg.Instances; n++ {
+	for n := 1; n <= s.conf().Instances; n++ {
 		sc.Instances = append(sc.Instances, c.instanceContext(s, slot, n, st))
 	}
 	return sc
 }
 
 func (c *Controller) instanceContext(s *service, slot config.Slot, n int, st stackPlace) plugins.InstanceContext {
-	spec := c.instanceSpec(s.cfg, slot, n, st)
-	return plugins.InstanceContext{Index: n, Port: spec.Port, VarDir: spec.VarDir, ClientName: stacks.ClientName(s.cfg.Name, slot.Name, n)}
+	spec := c.instanceSpec(s.conf(), slot, n, st)
+	return plugins.InstanceContext{Index: n, Port: spec.Port, VarDir: spec.VarDir, ClientName: stacks.ClientName(s.conf().Name, slot.Name, n)}
 }
 
 // renderPluginDriver asks a plugin driver for the stack's files and writes
@@ -34,16 +34,16 @@ func (c *Controller) instanceContext(s *service, slot config.Slot, n int, st sta
 // leave it; writing through os.Root makes sure of it even against a link
 // planted in the tree.
 func (c *Controller) renderPluginDriver(ctx context.Context, s *service, slot config.Slot, st stackPlace) error {
-	d, settings, err := c.parts.driver(ctx, s.cfg)
+	d, settings, err := c.parts.driver(ctx, s.conf())
 	if err != nil {
-		return errorf(KindFailed, "see deploy plugins; the slot was not started", "%s slot %s: %v", s.cfg.Name, slot.Name, err)
+		return errorf(KindFailed, "see deploy plugins; the slot was not started", "%s slot %s: %v", s.conf().Name, slot.Name, err)
 	}
 	files, err := d.Render(ctx, c.stackContext(s, slot, st, settings))
 	if err != nil {
-		return errorf(KindFailed, "the slot was not started", "%s slot %s: %v", s.cfg.Name, slot.Name, err)
+		return errorf(KindFailed, "the slot was not started", "%s slot %s: %v", s.conf().Name, slot.Name, err)
 	}
 	if err := writeInside(st.dir, files); err != nil {
-		return errorf(KindFailed, "the slot was not started", "%s slot %s: files of driver %q: %v", s.cfg.Name, slot.Name, s.cfg.Driver, err)
+		return errorf(KindFailed, "the slot was not started", "%s slot %s: files of driver %q: %v", s.conf().Name, slot.Name, s.conf().Driver, err)
 	}
 	return nil
 }
@@ -73,7 +73,7 @@ func writeInside(dir string, files []plugins.File) error {
 
 // applyDriver sets an instance's command from its plugin driver.
 func (c *Controller) applyDriver(ctx context.Context, s *service, slot config.Slot, st stackPlace, spec *stacks.InstanceSpec) error {
-	d, settings, err := c.parts.driver(ctx, s.cfg)
+	d, settings, err := c.parts.driver(ctx, s.conf())
 	if err != nil {
 		return err
 	}

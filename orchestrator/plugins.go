@@ -26,7 +26,7 @@ type PluginReport struct {
 // and reports what the host knows of it.
 func (c *Controller) Plugins(ctx context.Context) ([]PluginReport, error) {
 	var out []PluginReport
-	for _, pl := range c.cfg.Plugins {
+	for _, pl := range c.conf().Plugins {
 		r := PluginReport{Name: pl.Name, Kind: pl.Kind, Pinned: len(pl.SHA256) > 0}
 		spec, err := c.parts.spec(pl.Name)
 		if err == nil {

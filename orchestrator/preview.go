@@ -22,10 +22,10 @@ func newPreviewToken() string { return rand.Text() }
 // that is not live and started last (after an up, the new slot; after a
 // switch, the previous one, still warm), or clears it when there is none.
 func (c *Controller) refreshPreview(s *service) {
-	live := c.view().Service(s.cfg.Name).Live
+	live := c.view().Service(s.conf().Name).Live
 	var pick *slotRun
 	var pickStarted time.Time
-	for _, sc := range s.cfg.Slots {
+	for _, sc := range s.conf().Slots {
 		run := s.run(sc.Name)
 		if run == nil || sc.Name == live {
 			continue
@@ -35,7 +35,7 @@ func (c *Controller) refreshPreview(s *service) {
 		}
 	}
 	if pick == nil {
-		c.proxy.ClearPreview(s.cfg.Name)
+		c.proxy.ClearPreview(s.conf().Name)
 		return
 	}
 	c.previewSlot(s, pick)
@@ -43,27 +43,27 @@ func (c *Controller) refreshPreview(s *service) {
 
 // previewSlot points the service's preview route at a running slot.
 func (c *Controller) previewSlot(s *service, run *slotRun) {
-	if err := c.proxy.SetPreview(s.cfg.Name, proxy.Backend{Slot: run.name, Addrs: run.addrs()}); err != nil {
-		c.log.Error("set preview route", "service", s.cfg.Name, "slot", run.name, "err", err)
+	if err := c.proxy.SetPreview(s.conf().Name, proxy.Backend{Slot: run.name, Addrs: run.addrs()}); err != nil {
+		c.log.Error("set preview route", "service", s.conf().Name, "slot", run.name, "err", err)
 	}
 }
 
 // proxyAddr is where the controller itself reaches its proxy: the first
 // listen address, with a wildcard host replaced by loopback.
 func (c *Controller) proxyAddr() string {
-	return selfAddr(c.cfg.Proxy.Listen[0])
+	return selfAddr(c.conf().Proxy.Listen[0])
 }
 
 // proxyHTTPSAddr is proxyAddr's counterpart for the first TLS listener.
 func (c *Controller) proxyHTTPSAddr() string {
-	return selfAddr(c.cfg.Proxy.HTTPSListen[0])
+	return selfAddr(c.conf().Proxy.HTTPSListen[0])
 }
 
 // redirectsToHTTPS reports whether the plain listener answers host with
 // nothing but a redirect, so that a check must go through TLS to reach the
 // service.
 func (c *Controller) redirectsToHTTPS(host string) bool {
-	return c.certs != nil && c.cfg.Proxy.RedirectHTTP && c.certs.Has(host)
+	return c.certs != nil && c.conf().Proxy.RedirectHTTP && c.certs.Has(host)
 }
 
 // selfAddr turns a listen address into one to connect to.

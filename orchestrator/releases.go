@@ -214,14 +214,14 @@ func (c *Controller) pruneReleases() {
 	}
 	used := c.releaseUsers()
 	for i, m := range ms {
-		if i < c.cfg.Controller.KeepReleases || len(used[m.ID]) > 0 {
+		if i < c.conf().Controller.KeepReleases || len(used[m.ID]) > 0 {
 			continue
 		}
 		if err := c.releases.Remove(m.ID); err != nil {
 			c.log.Error("prune release", "release", m.ID, "err", err)
 			continue
 		}
-		c.log.Info("pruned release", "release", m.ID, "keep_releases", c.cfg.Controller.KeepReleases)
+		c.log.Info("pruned release", "release", m.ID, "keep_releases", c.conf().Controller.KeepReleases)
 	}
 }
 
@@ -232,7 +232,7 @@ func (c *Controller) releaseStackDir(service, slot, id string) string {
 
 // slotDir holds a slot's unpacked releases, var and log directories.
 func (c *Controller) slotDir(service, slot string) string {
-	return filepath.Join(c.cfg.Controller.StateDir, "services", service, slot)
+	return filepath.Join(c.conf().Controller.StateDir, "services", service, slot)
 }
 
 // unpack extracts a release into a fresh stack directory of the slot. A

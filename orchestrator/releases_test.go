@@ -21,7 +21,7 @@ func TestRelease_BeingUnpackedIsInUseUntilTheReservationEnds(t *testing.T) {
 	}
 	// Only the newest (r2) is kept by count: r1 survives pruning only
 	// through its reservation.
-	c.cfg.Controller.KeepReleases = 1
+	c.conf().Controller.KeepReleases = 1
 
 	done := c.reserve("r1", "demo/green")
 	_, err := c.RemoveRelease(t.Context(), RemoveReleaseRequest{ID: "r1"})
@@ -45,17 +45,17 @@ func TestRelease_BeingUnpackedIsInUseUntilTheReservationEnds(t *testing.T) {
 
 func TestRender_SharedStackRefusesADestinationTwoSlotsWouldShare(t *testing.T) {
 	c, _ := testController(t)
-	s := c.services["demo"]
-	s.cfg.Slots = append(s.cfg.Slots, config.Slot{Name: "red", BasePort: 39301})
-	s.cfg.Stack.Templates = []config.Template{{Source: "a.tmpl", Destination: "etc/app-{{.Instance}}.conf"}}
-	err := c.render(t.Context(), s, s.cfg.Slots[0], stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease})
+	s := c.serviceMap()["demo"]
+	s.conf().Slots = append(s.conf().Slots, config.Slot{Name: "red", BasePort: 39301})
+	s.conf().Stack.Templates = []config.Template{{Source: "a.tmpl", Destination: "etc/app-{{.Instance}}.conf"}}
+	err := c.render(t.Context(), s, s.conf().Slots[0], stackPlace{dir: s.conf().Stack.Dir, release: workdirRelease})
 	if e := asError(err); e == nil || e.Kind != KindRefused || !strings.Contains(e.Message, "same file for slots blue and green") {
 		t.Fatalf("render into the shared stack dir: %v", err)
 	}
 
 	// Two slots sharing a file is refused whichever two they are.
-	s.cfg.Stack.Templates[0].Destination = `etc/app-{{if eq .Slot "green"}}g{{end}}.conf`
-	err = c.render(t.Context(), s, s.cfg.Slots[0], stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease})
+	s.conf().Stack.Templates[0].Destination = `etc/app-{{if eq .Slot "green"}}g{{end}}.conf`
+	err = c.render(t.Context(), s, s.conf().Slots[0], stackPlace{dir: s.conf().Stack.Dir, release: workdirRelease})
 	if e := asError(err); e == nil || !strings.Contains(e.Message, "same file for slots blue and red") {
 		t.Fatalf("blue and red share a destination: %v", err)
 	}

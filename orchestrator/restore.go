@@ -25,8 +25,8 @@ func (c *Controller) Restore(ctx context.Context) error {
 	// The database first: the slots' instances connect to it as they start.
 	c.restoreZEOServers(ctx)
 
-	for _, sc := range c.cfg.Services {
-		s := c.services[sc.Name]
+	for _, sc := range c.conf().Services {
+		s := c.serviceMap()[sc.Name]
 		st := snap.Service(sc.Name)
 		for _, slot := range sc.Slots {
 			rec := st.Slots[slot.Name]
@@ -63,7 +63,7 @@ func (c *Controller) Restore(ctx context.Context) error {
 	// proxy's listeners, which start serving as soon as Restore returns,
 	// while restoring slots can take as long as their instances need.
 	if c.certs != nil {
-		c.certs.SetSites(certificateSites(c.cfg))
+		c.certs.SetSites(certificateSites(c.conf()))
 	}
 	return nil
 }
@@ -75,10 +75,10 @@ func (c *Controller) restoreSlot(ctx context.Context, s *service, slot config.Sl
 	for _, in := range rec.Instances {
 		known[in.Index] = in
 	}
-	place := c.placeOf(s.cfg, slot.Name, rec)
+	place := c.placeOf(s.conf(), slot.Name, rec)
 	var instances []*stacks.Instance
-	for n := 1; n <= s.cfg.Instances; n++ {
-		spec := c.instanceSpec(s.cfg, slot, n, place)
+	for n := 1; n <= s.conf().Instances; n++ {
+		spec := c.instanceSpec(s.conf(), slot, n, place)
 		err := c.driverOf(s).command(ctx, s, slot, place, &spec)
 		var in *stacks.Instance
 		if err == nil {
@@ -91,7 +91,7 @@ func (c *Controller) restoreSlot(ctx context.Context, s *service, slot config.Sl
 		instances = append(instances, in)
 	}
 	if err := c.update(func(snap *state.Snapshot) {
-		st := snap.Service(s.cfg.Name).Slots[slot.Name]
+		st := snap.Service(s.conf().Name).Slots[slot.Name]
 		st.Instances = st.Instances[:0]
 		for _, in := range instances {
 			id := in.Process()
@@ -101,12 +101,12 @@ func (c *Controller) restoreSlot(ctx context.Context, s *service, slot config.Sl
 		return err
 	}
 	run := c.newSlotRun(s, slot.Name, instances)
-	rctx, cancel := context.WithTimeout(ctx, s.cfg.Stack.Ready.Timeout)
+	rctx, cancel := context.WithTimeout(ctx, s.conf().Stack.Ready.Timeout)
 	defer cancel()
 	if err := run.waitReady(rctx); err != nil {
 		// Keep supervising: the processes may come good, and the status shows
 		// the failing probe. Routing waits for nobody.
-		c.log.Warn("restored slot is not ready", "service", s.cfg.Name, "slot", slot.Name, "err", err)
+		c.log.Warn("restored slot is not ready", "service", s.conf().Name, "slot", slot.Name, "err", err)
 	}
 	s.setRun(slot.Name, run)
 	run.startProbing()
@@ -132,7 +132,7 @@ func (c *Controller) adoptOrStart(spec stacks.InstanceSpec, rec state.Instance, 
 // state still says which slots should run, so the next controller starts
 // them again); without it they keep running for the next controller to adopt.
 func (c *Controller) Shutdown(ctx context.Context, stopStacks bool) {
-	for _, s := range c.services {
+	for _, s := range c.serviceMap() {
 		s.mu.Lock()
 		runs := make([]*slotRun, 0, len(s.slots))
 		for _, r := range s.slots {
@@ -145,7 +145,7 @@ func (c *Controller) Shutdown(ctx context.Context, stopStacks bool) {
 				continue
 			}
 			if err := r.stop(ctx); err != nil {
-				c.log.Error("stop slot", "service", s.cfg.Name, "slot", r.name, "err", err)
+				c.log.Error("stop slot", "service", s.conf().Name, "slot", r.name, "err", err)
 			}
 		}
 	}

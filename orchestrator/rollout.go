@@ -97,7 +97,7 @@ func (c *Controller) Release(ctx context.Context, req ReleaseRequest) (res *Rele
 	if req.Message != "" && !req.Maintenance {
 		return nil, errorf(KindInvalid, "give the message with --maintenance", "a maintenance message without the maintenance path")
 	}
-	unlock, err := s.busy.acquire(s.cfg.Name, "release", req.Actor)
+	unlock, err := s.busy.acquire(s.conf().Name, "release", req.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -127,16 +127,16 @@ func (c *Controller) Release(ctx context.Context, req ReleaseRequest) (res *Rele
 	if err != nil {
 		return nil, err
 	}
-	before := c.view().Service(s.cfg.Name)
-	res = &ReleaseResult{Service: s.cfg.Name, Release: req.Release, From: before.Live, To: idle.Name}
-	window := s.cfg.Watch
+	before := c.view().Service(s.conf().Name)
+	res = &ReleaseResult{Service: s.conf().Name, Release: req.Release, From: before.Live, To: idle.Name}
+	window := s.conf().Watch
 	if req.Watch != nil {
 		window = time.Duration(*req.Watch)
 	}
 
 	if m.NeedsMigration && !req.Maintenance {
 		return res, errorf(KindRefused,
-			fmt.Sprintf("deploy release %s --release %s --maintenance takes the site into maintenance, stops the old slots, migrates, starts, checks and switches", s.cfg.Name, req.Release),
+			fmt.Sprintf("deploy release %s --release %s --maintenance takes the site into maintenance, stops the old slots, migrates, starts, checks and switches", s.conf().Name, req.Release),
 			"release %s needs a data migration: it cannot run side by side with the old code on one database", req.Release)
 	}
 	if req.Maintenance {
@@ -150,14 +150,14 @@ func (c *Controller) Release(ctx context.Context, req ReleaseRequest) (res *Rele
 
 // idleSlot is the slot a release goes to: the first slot that is not live.
 func (c *Controller) idleSlot(s *service) (config.Slot, error) {
-	live := c.view().Service(s.cfg.Name).Live
-	for _, sl := range s.cfg.Slots {
+	live := c.view().Service(s.conf().Name).Live
+	for _, sl := range s.conf().Slots {
 		if sl.Name != live {
 			return sl, nil
 		}
 	}
 	return config.Slot{}, errorf(KindRefused, "add a second slot to the service in the config",
-		"%s has no slot besides the live one %s to release into", s.cfg.Name, live)
+		"%s has no slot besides the live one %s to release into", s.conf().Name, live)
 }
 
 // releaseSideBySide is the usual path: the new slot starts beside the live
@@ -196,7 +196,7 @@ func (c *Controller) gate(ctx context.Context, s *service, run *slotRun, res *Re
 	if !rep.OK {
 		step(stepChecks, StepFailed, "%s", rep.Summary)
 		e := errorf(KindChecksFailed,
-			fmt.Sprintf("nothing was switched; slot %s keeps running so it can be looked at through the preview route (deploy check %s --slot %s runs the checks again)", run.name, s.cfg.Name, run.name),
+			fmt.Sprintf("nothing was switched; slot %s keeps running so it can be looked at through the preview route (deploy check %s --slot %s runs the checks again)", run.name, s.conf().Name, run.name),
 			"release %s failed its checks on slot %s: %s", res.Release, run.name, rep.Summary)
 		e.Checks = rep.Results
 		return e
@@ -210,17 +210,17 @@ func (c *Controller) gate(ctx context.Context, s *service, run *slotRun, res *Re
 // fatal: a slow first minute is better than no release.
 func (c *Controller) warmUp(ctx context.Context, s *service, run *slotRun, res *ReleaseResult) error {
 	step := stepper(ctx)
-	w := s.cfg.WarmUp
+	w := s.conf().WarmUp
 	if w == nil {
 		return nil
 	}
 	var live []string
-	if _, addrs := c.proxy.Live(s.cfg.Name); addrs != nil {
+	if _, addrs := c.proxy.Live(s.conf().Name); addrs != nil {
 		live = addrs
 	}
 	host := "localhost"
-	if len(s.cfg.Hosts) > 0 {
-		host = s.cfg.Hosts[0]
+	if len(s.conf().Hosts) > 0 {
+		host = s.conf().Hosts[0]
 	}
 	step(stepWarmUp, StepRunning, "requesting %d URLs on slot %s", len(w.URLs), run.name)
 	wr, err := checks.WarmUp(ctx, *w, host, run.addrs(), live, func(r checks.WarmUpResult) {
@@ -244,10 +244,10 @@ func (c *Controller) warmUp(ctx context.Context, s *service, run *slotRun, res *
 func (c *Controller) releaseSwitch(ctx context.Context, s *service, to string, req ReleaseRequest, res *ReleaseResult) (done func(), err error) {
 	step := stepper(ctx)
 	started := time.Now()
-	step(stepSwitch, StepRunning, "switching %s to %s", s.cfg.Name, to)
-	sreq := SwitchRequest{Service: s.cfg.Name, To: to, Reason: releaseReason(req), Actor: req.Actor, checked: res.Checks}
+	step(stepSwitch, StepRunning, "switching %s to %s", s.conf().Name, to)
+	sreq := SwitchRequest{Service: s.conf().Name, To: to, Reason: releaseReason(req), Actor: req.Actor, checked: res.Checks}
 	drain, swres, err := c.swap(ctx, s, "switch", sreq)
-	entry := state.Entry{Actor: req.Actor, Op: "switch", Service: s.cfg.Name, From: res.From, To: to, Reason: sreq.Reason, Release: res.Release}
+	entry := state.Entry{Actor: req.Actor, Op: "switch", Service: s.conf().Name, From: res.From, To: to, Reason: sreq.Reason, Release: res.Release}
 	if swres != nil {
 		entry.Checks = swres.Checks
 	}
@@ -256,7 +256,7 @@ func (c *Controller) releaseSwitch(ctx context.Context, s *service, to string, r
 		step(stepSwitch, StepFailed, "%v", err)
 		return nil, err
 	}
-	c.notify(Event{Event: "switch", Service: s.cfg.Name, Actor: req.Actor, From: res.From, To: to, Release: res.Release, Reason: sreq.Reason, Result: state.ResultOK})
+	c.notify(Event{Event: "switch", Service: s.conf().Name, Actor: req.Actor, From: res.From, To: to, Release: res.Release, Reason: sreq.Reason, Result: state.ResultOK})
 	step(stepSwitch, StepOK, "%s is live on %s (swap %dµs)", res.Release, to, swres.SwapUS)
 	finished := make(chan struct{})
 	go func() {
@@ -277,12 +277,12 @@ func releaseReason(req ReleaseRequest) string {
 // release, still warm, and records why.
 func (c *Controller) rollBackRelease(ctx context.Context, s *service, previous, reason string, req ReleaseRequest) (*proxy.Drain, *SwitchResult, error) {
 	started := time.Now()
-	sreq := SwitchRequest{Service: s.cfg.Name, To: previous, SkipChecks: true, Reason: "automatic: " + reason, Actor: req.Actor}
+	sreq := SwitchRequest{Service: s.conf().Name, To: previous, SkipChecks: true, Reason: "automatic: " + reason, Actor: req.Actor}
 	drain, swres, err := c.swap(ctx, s, "rollback", sreq)
-	entry := state.Entry{Actor: req.Actor, Op: "rollback", Service: s.cfg.Name, To: previous, Reason: sreq.Reason}
+	entry := state.Entry{Actor: req.Actor, Op: "rollback", Service: s.conf().Name, To: previous, Reason: sreq.Reason}
 	if swres != nil {
 		entry.From, entry.Checks = swres.From, swres.Checks
-		c.notify(Event{Event: "rollback", Service: s.cfg.Name, Actor: req.Actor, From: swres.From, To: previous, Reason: sreq.Reason, Result: state.ResultOK})
+		c.notify(Event{Event: "rollback", Service: s.conf().Name, Actor: req.Actor, From: swres.From, To: previous, Reason: sreq.Reason, Result: state.ResultOK})
 	}
 	c.record(entry, started, err)
 	return drain, swres, err

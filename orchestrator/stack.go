@@ -74,7 +74,7 @@ func (c *Controller) logPath(service, slot string, n int) string {
 
 // instanceOptions are the supervision settings of an instance.
 func (c *Controller) instanceOptions(s *service, slot string, n int) stacks.Options {
-	st := s.cfg.Stack
+	st := s.conf().Stack
 	return stacks.Options{
 		Logger:    c.log,
 		OnStart:   c.onStart(s, slot, n),
@@ -86,8 +86,8 @@ func (c *Controller) instanceOptions(s *service, slot string, n int) stacks.Opti
 // render writes what every instance of the slot needs before it starts:
 // its driver's files, then the stack's templates.
 func (c *Controller) render(ctx context.Context, s *service, slot config.Slot, st stackPlace) error {
-	tpls := make([]stacks.Template, len(s.cfg.Stack.Templates))
-	for i, t := range s.cfg.Stack.Templates {
+	tpls := make([]stacks.Template, len(s.conf().Stack.Templates))
+	for i, t := range s.conf().Stack.Templates {
 		tpls[i] = stacks.Template{Source: t.Source, Destination: t.Destination}
 	}
 	if err := c.driverOf(s).render(ctx, s, slot, st); err != nil {
@@ -101,10 +101,10 @@ func (c *Controller) render(ctx context.Context, s *service, slot config.Slot, s
 			return err
 		}
 	}
-	for n := 1; n <= s.cfg.Instances; n++ {
+	for n := 1; n <= s.conf().Instances; n++ {
 		if err := stacks.RenderTemplates(st.dir, tpls, c.templateData(s, slot, n, st)); err != nil {
 			return errorf(KindFailed, "fix the template; the slot was not started", "render templates of %s slot %s instance %d: %v",
-				s.cfg.Name, slot.Name, n, err)
+				s.conf().Name, slot.Name, n, err)
 		}
 	}
 	return nil
@@ -114,10 +114,10 @@ func (c *Controller) render(ctx context.Context, s *service, slot config.Slot, s
 // the same file: without a release, every slot shares the stack directory,
 // and one slot would rewrite the other's configuration under it.
 func (c *Controller) checkSharedDestinations(s *service, tpls []stacks.Template) error {
-	shared := stackPlace{dir: s.cfg.Stack.Dir}
+	shared := stackPlace{dir: s.conf().Stack.Dir}
 	for _, t := range tpls {
 		bySlot := map[string]string{} // rendered destination -> slot
-		for _, slot := range s.cfg.Slots {
+		for _, slot := range s.conf().Slots {
 			dest, err := stacks.RenderDestination(t, c.templateData(s, slot, 1, shared))
 			if err != nil {
 				continue // render reports it with the file and line
@@ -134,12 +134,12 @@ func (c *Controller) checkSharedDestinations(s *service, tpls []stacks.Template)
 
 // templateData is what the templates of one instance see.
 func (c *Controller) templateData(s *service, slot config.Slot, n int, st stackPlace) stacks.TemplateData {
-	spec := c.instanceSpec(s.cfg, slot, n, st)
+	spec := c.instanceSpec(s.conf(), slot, n, st)
 	d := stacks.TemplateData{
-		Service: s.cfg.Name, Slot: slot.Name, Instance: n, Port: spec.Port, Release: st.release,
-		StackDir: st.dir, VarDir: spec.VarDir, ClientName: stacks.ClientName(s.cfg.Name, slot.Name, n),
+		Service: s.conf().Name, Slot: slot.Name, Instance: n, Port: spec.Port, Release: st.release,
+		StackDir: st.dir, VarDir: spec.VarDir, ClientName: stacks.ClientName(s.conf().Name, slot.Name, n),
 	}
-	if z, ok := c.cfg.ZEOServer(s.cfg.ZEO); ok {
+	if z, ok := c.conf().ZEOServer(s.conf().ZEO); ok {
 		d.ZEO = &stacks.ZEOData{Address: z.Address, Storages: z.Storages}
 	}
 	return d
@@ -148,10 +148,10 @@ func (c *Controller) templateData(s *service, slot config.Slot, n int, st stackP
 // newSlotRun wraps started instances with the service's settings.
 func (c *Controller) newSlotRun(s *service, slot string, instances []*stacks.Instance) *slotRun {
 	onHealth := func(addr string, healthy bool) {
-		c.proxy.SetInstanceHealth(s.cfg.Name, slot, addr, healthy)
-		c.log.Warn("instance health changed", "service", s.cfg.Name, "slot", slot, "addr", addr, "healthy", healthy)
+		c.proxy.SetInstanceHealth(s.conf().Name, slot, addr, healthy)
+		c.log.Warn("instance health changed", "service", s.conf().Name, "slot", slot, "addr", addr, "healthy", healthy)
 	}
-	return newSlotRun(slot, s.cfg.Stack.Ready.Path, s.cfg.Stack.Grace, s.cfg.Health, onHealth, instances)
+	return newSlotRun(slot, s.conf().Stack.Ready.Path, s.conf().Stack.Grace, s.conf().Health, onHealth, instances)
 }
 
 // watchFailures marks the slot failed, with the reason, as soon as one of its
@@ -163,13 +163,13 @@ func (c *Controller) watchFailures(s *service, run *slotRun) {
 	case <-run.anyFailed():
 	}
 	reason := run.failure()
-	c.log.Error("instance failed; slot marked failed", "service", s.cfg.Name, "slot", run.name, "reason", reason)
+	c.log.Error("instance failed; slot marked failed", "service", s.conf().Name, "slot", run.name, "reason", reason)
 	err := c.update(func(snap *state.Snapshot) {
-		if rec := snap.Service(s.cfg.Name).Slots[run.name]; rec != nil && s.run(run.name) == run {
+		if rec := snap.Service(s.conf().Name).Slots[run.name]; rec != nil && s.run(run.name) == run {
 			rec.Status, rec.Reason = state.SlotFailed, reason
 		}
 	})
 	if err != nil {
-		c.log.Error("record failed slot", "service", s.cfg.Name, "slot", run.name, "err", fmt.Sprint(err))
+		c.log.Error("record failed slot", "service", s.conf().Name, "slot", run.name, "err", fmt.Sprint(err))
 	}
 }

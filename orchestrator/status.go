@@ -73,40 +73,40 @@ type InstanceStatus struct {
 
 // Status reports every service, or the named one.
 func (c *Controller) Status(service string) ([]ServiceStatus, error) {
-	names := make([]string, 0, len(c.cfg.Services))
+	names := make([]string, 0, len(c.conf().Services))
 	if service != "" {
 		if _, err := c.service(service); err != nil {
 			return nil, err
 		}
 		names = append(names, service)
 	} else {
-		for _, sc := range c.cfg.Services {
+		for _, sc := range c.conf().Services {
 			names = append(names, sc.Name)
 		}
 	}
 	snap := c.view()
 	out := make([]ServiceStatus, 0, len(names))
 	for _, name := range names {
-		out = append(out, c.serviceStatus(c.services[name], snap.Service(name)))
+		out = append(out, c.serviceStatus(c.serviceMap()[name], snap.Service(name)))
 	}
 	return out, nil
 }
 
 func (c *Controller) serviceStatus(s *service, st *state.Service) ServiceStatus {
-	ss := ServiceStatus{Service: s.cfg.Name, Hosts: s.cfg.Hosts, Default: s.cfg.Default, Live: st.Live, Previous: st.Previous,
-		Preview: c.proxy.Preview(s.cfg.Name), Maintenance: st.Maintenance, Certificates: c.certificateStatus(s.cfg)}
+	ss := ServiceStatus{Service: s.conf().Name, Hosts: s.conf().Hosts, Default: s.conf().Default, Live: st.Live, Previous: st.Previous,
+		Preview: c.proxy.Preview(s.conf().Name), Maintenance: st.Maintenance, Certificates: c.certificateStatus(s.conf())}
 	ss.Busy, ss.BusySince = s.busy.current()
-	if since, waiting, ok := c.proxy.Paused(s.cfg.Name); ok {
+	if since, waiting, ok := c.proxy.Paused(s.conf().Name); ok {
 		ss.Pause = &PauseStatus{Since: since, Waiting: waiting}
 	}
-	for _, slot := range s.cfg.Slots {
-		sl := SlotStatus{Slot: slot.Name, Status: state.SlotStopped, Live: st.Live == slot.Name, Ports: slot.Ports(s.cfg.Instances)}
+	for _, slot := range s.conf().Slots {
+		sl := SlotStatus{Slot: slot.Name, Status: state.SlotStopped, Live: st.Live == slot.Name, Ports: slot.Ports(s.conf().Instances)}
 		if rec := st.Slots[slot.Name]; rec != nil {
 			sl.Status, sl.Release, sl.StartedAt, sl.Reason = rec.Status, rec.Release, rec.StartedAt, rec.Reason
 		}
 		if run := s.run(slot.Name); run != nil {
-			sl.InFlight = c.proxy.InFlight(s.cfg.Name, slot.Name)
-			sl.Instances, sl.Healthy = run.instanceStatus(c.proxy.InstanceStats(s.cfg.Name, slot.Name))
+			sl.InFlight = c.proxy.InFlight(s.conf().Name, slot.Name)
+			sl.Instances, sl.Healthy = run.instanceStatus(c.proxy.InstanceStats(s.conf().Name, slot.Name))
 		}
 		ss.Slots = append(ss.Slots, sl)
 	}

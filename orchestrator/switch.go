@@ -64,8 +64,8 @@ func (c *Controller) Rollback(ctx context.Context, req RollbackRequest) (*Switch
 	// A rollback goes back to the slot that was live and checked before;
 	// rerunning its checks would only slow down an incident.
 	sreq := SwitchRequest{Service: req.Service, Force: req.Force, SkipChecks: true, Reason: req.Reason, Actor: req.Actor}
-	if s, ok := c.services[req.Service]; ok {
-		svc := c.view().Service(s.cfg.Name)
+	if s, ok := c.serviceMap()[req.Service]; ok {
+		svc := c.view().Service(s.conf().Name)
 		if svc.Previous == "" {
 			err := errorf(KindRefused, "there is nothing to roll back to; use deploy switch to choose a slot",
 				"%s has no previous slot", req.Service)
@@ -105,7 +105,7 @@ func (c *Controller) switchTo(ctx context.Context, op string, req SwitchRequest)
 	// An operator's switch or rollback takes over from a release that is
 	// only watching its new slot.
 	lctx, cancel := context.WithTimeout(ctx, interruptWait)
-	release, err := s.busy.acquireOrInterrupt(lctx, s.cfg.Name, op, req.Actor)
+	release, err := s.busy.acquireOrInterrupt(lctx, s.conf().Name, op, req.Actor)
 	cancel()
 	if err != nil {
 		return nil, err
@@ -116,7 +116,7 @@ func (c *Controller) switchTo(ctx context.Context, op string, req SwitchRequest)
 		return nil, err
 	}
 	entry.From = res.From
-	if rec := c.view().Service(s.cfg.Name).Slots[req.To]; rec != nil {
+	if rec := c.view().Service(s.conf().Name).Slots[req.To]; rec != nil {
 		entry.Release = rec.Release
 	}
 	c.finishSwitch(ctx, s, res, drain)
@@ -132,7 +132,7 @@ func (c *Controller) finishSwitch(ctx context.Context, s *service, res *SwitchRe
 	c.refreshPreview(s)
 	go c.pruneReleases()
 	if drain != nil {
-		dctx, cancel := context.WithTimeout(ctx, s.cfg.DrainTimeout)
+		dctx, cancel := context.WithTimeout(ctx, s.conf().DrainTimeout)
 		defer cancel()
 		r := drain.Wait(dctx)
 		res.Drain = &r
@@ -143,7 +143,7 @@ func (c *Controller) finishSwitch(ctx context.Context, s *service, res *SwitchRe
 // It runs under the service's busy lock; the drain that follows does not, so
 // that a rollback is possible while the old slot still drains.
 func (c *Controller) swap(ctx context.Context, s *service, op string, req SwitchRequest) (*proxy.Drain, *SwitchResult, error) {
-	name := s.cfg.Name
+	name := s.conf().Name
 	before := c.view().Service(name)
 	from := before.Live
 	res := &SwitchResult{Service: name, From: from, To: req.To, Forced: req.Force}

@@ -55,7 +55,7 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.busy.acquire(s.cfg.Name, "up "+slot.Name, req.Actor)
+	release, err := s.busy.acquire(s.conf().Name, "up "+slot.Name, req.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -72,10 +72,10 @@ func (c *Controller) Up(ctx context.Context, req UpRequest) (res *UpResult, err 
 // (the migration of a release that needs one). Callers hold the busy lock.
 func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, releaseID string, beforeStart func(stackPlace) error) (*UpResult, error) {
 	started := time.Now()
-	live := c.view().Service(s.cfg.Name).Live == slot.Name
+	live := c.view().Service(s.conf().Name).Live == slot.Name
 	if live && s.run(slot.Name) != nil {
-		return nil, errorf(KindRefused, fmt.Sprintf("bring up another slot and switch to it first (deploy switch %s --to OTHER)", s.cfg.Name),
-			"slot %s is live for %s: restarting it would take the site down", slot.Name, s.cfg.Name)
+		return nil, errorf(KindRefused, fmt.Sprintf("bring up another slot and switch to it first (deploy switch %s --to OTHER)", s.conf().Name),
+			"slot %s is live for %s: restarting it would take the site down", slot.Name, s.conf().Name)
 	}
 	if err := c.probeServiceZEO(ctx, s); err != nil {
 		return nil, err
@@ -87,14 +87,14 @@ func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, relea
 		}
 		restarted = true
 	}
-	if err := portsFree(slot.Ports(s.cfg.Instances)); err != nil {
-		return nil, errorf(KindRefused, "stop whatever holds the port, or give the slot another base_port", "cannot start %s slot %s: %v", s.cfg.Name, slot.Name, err)
+	if err := portsFree(slot.Ports(s.conf().Instances)); err != nil {
+		return nil, errorf(KindRefused, "stop whatever holds the port, or give the slot another base_port", "cannot start %s slot %s: %v", s.conf().Name, slot.Name, err)
 	}
 
-	st := stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease}
+	st := stackPlace{dir: s.conf().Stack.Dir, release: workdirRelease}
 	if releaseID != "" {
-		defer c.reserve(releaseID, s.cfg.Name+"/"+slot.Name)()
-		dir, err := c.unpack(ctx, s.cfg.Name, slot.Name, releaseID)
+		defer c.reserve(releaseID, s.conf().Name+"/"+slot.Name)()
+		dir, err := c.unpack(ctx, s.conf().Name, slot.Name, releaseID)
 		if err != nil {
 			return nil, err
 		}
@@ -115,15 +115,15 @@ func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, relea
 	if live {
 		// The live slot was stopped (the maintenance path stops it); its
 		// route comes back with it.
-		if _, err := c.proxy.Switch(s.cfg.Name, proxy.Backend{Slot: slot.Name, Addrs: run.addrs()}); err != nil {
-			return nil, errorf(KindFailed, "", "route %s to %s again: %v", s.cfg.Name, slot.Name, err)
+		if _, err := c.proxy.Switch(s.conf().Name, proxy.Backend{Slot: slot.Name, Addrs: run.addrs()}); err != nil {
+			return nil, errorf(KindFailed, "", "route %s to %s again: %v", s.conf().Name, slot.Name, err)
 		}
 	}
-	c.retireStackDirs(s.cfg.Name, slot.Name, st.release)
+	c.retireStackDirs(s.conf().Name, slot.Name, st.release)
 	c.refreshPreview(s)
 	return &UpResult{
-		Service: s.cfg.Name, Slot: slot.Name, Release: st.release, StackDir: st.dir,
-		Ports: slot.Ports(s.cfg.Instances), Restarted: restarted,
+		Service: s.conf().Name, Slot: slot.Name, Release: st.release, StackDir: st.dir,
+		Ports: slot.Ports(s.conf().Instances), Restarted: restarted,
 		TookMS: time.Since(started).Milliseconds(),
 	}, nil
 }
@@ -131,10 +131,10 @@ func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, relea
 // startSlot starts every instance, waits until all are ready, and records the
 // slot as running; on failure nothing of the slot is left running.
 func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot, st stackPlace) (*slotRun, error) {
-	name := s.cfg.Name
+	name := s.conf().Name
 	err := c.update(func(snap *state.Snapshot) {
 		rec := &state.Slot{Status: state.SlotStarting, Release: st.release, StartedAt: time.Now().UTC()}
-		for n := 1; n <= s.cfg.Instances; n++ {
+		for n := 1; n <= s.conf().Instances; n++ {
 			rec.Instances = append(rec.Instances, state.Instance{Index: n, Port: slot.Port(n)})
 		}
 		svc := snap.Service(name)
@@ -148,8 +148,8 @@ func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot
 		return nil, err
 	}
 	var instances []*stacks.Instance
-	for n := 1; n <= s.cfg.Instances; n++ {
-		spec := c.instanceSpec(s.cfg, slot, n, st)
+	for n := 1; n <= s.conf().Instances; n++ {
+		spec := c.instanceSpec(s.conf(), slot, n, st)
 		err := c.driverOf(s).command(ctx, s, slot, st, &spec)
 		var in *stacks.Instance
 		if err == nil {
@@ -165,7 +165,7 @@ func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot
 	run := c.newSlotRun(s, slot.Name, instances)
 
 	// A crash loop ends the wait at once instead of at the ready timeout.
-	rctx, cancel := context.WithTimeout(ctx, s.cfg.Stack.Ready.Timeout)
+	rctx, cancel := context.WithTimeout(ctx, s.conf().Stack.Ready.Timeout)
 	defer cancel()
 	go func() {
 		select {
@@ -179,7 +179,7 @@ func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot
 			err = errors.New(failed)
 		}
 		c.abandon(ctx, s, slot.Name, run, err.Error())
-		return nil, readyFailure(name, slot.Name, s.cfg.Stack.Ready.Timeout, err)
+		return nil, readyFailure(name, slot.Name, s.conf().Stack.Ready.Timeout, err)
 	}
 	if err := c.update(func(snap *state.Snapshot) {
 		snap.Service(name).Slots[slot.Name].Status = state.SlotRunning
@@ -201,16 +201,16 @@ func (c *Controller) startSlot(ctx context.Context, s *service, slot config.Slot
 // abandon stops what a failed start left running and records why it failed.
 func (c *Controller) abandon(ctx context.Context, s *service, slot string, run *slotRun, reason string) {
 	if err := run.stop(context.WithoutCancel(ctx)); err != nil {
-		c.log.Error("stop failed slot", "service", s.cfg.Name, "slot", slot, "err", err)
+		c.log.Error("stop failed slot", "service", s.conf().Name, "slot", slot, "err", err)
 	}
 	err := c.update(func(snap *state.Snapshot) {
-		st := snap.Service(s.cfg.Name).Slots[slot]
+		st := snap.Service(s.conf().Name).Slots[slot]
 		if st != nil {
 			st.Status, st.Reason, st.Instances = state.SlotFailed, reason, nil
 		}
 	})
 	if err != nil {
-		c.log.Error("record failed slot", "service", s.cfg.Name, "slot", slot, "err", err)
+		c.log.Error("record failed slot", "service", s.conf().Name, "slot", slot, "err", err)
 	}
 }
 

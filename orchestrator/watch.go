@@ -50,7 +50,7 @@ func (c *Controller) watchAndRollBack(ctx context.Context, s *service, slot, pre
 		cancel()
 	})
 	step(stepWatch, StepRunning, "watching slot %s for %s (rollback when error rate > %.1f%% over at least %d requests, or a check fails)",
-		slot, window, s.cfg.RollbackWhen.ErrorRate*100, s.cfg.RollbackWhen.MinRequests)
+		slot, window, s.conf().RollbackWhen.ErrorRate*100, s.conf().RollbackWhen.MinRequests)
 	rep := c.watch(wctx, s, slot, window)
 	stop()
 	res.Watch = &rep
@@ -75,7 +75,7 @@ func (c *Controller) watchAndRollBack(ctx context.Context, s *service, slot, pre
 	drain, swres, err := c.rollBackRelease(context.WithoutCancel(ctx), s, previous, rep.Breach, req)
 	if err != nil {
 		step(stepRollback, StepFailed, "%v", err)
-		return errorf(KindFailed, "roll back by hand: deploy rollback "+s.cfg.Name,
+		return errorf(KindFailed, "roll back by hand: deploy rollback "+s.conf().Name,
 			"release %s misbehaved on %s (%s), and the automatic rollback failed: %v", res.Release, slot, rep.Breach, err)
 	}
 	c.finishSwitch(context.WithoutCancel(ctx), s, swres, drain)
@@ -88,8 +88,8 @@ func (c *Controller) watchAndRollBack(ctx context.Context, s *service, slot, pre
 // loops and its checks until the window ends or a breach.
 func (c *Controller) watch(ctx context.Context, s *service, slot string, window time.Duration) WatchReport {
 	rep := WatchReport{WindowMS: window.Milliseconds()}
-	name := s.cfg.Name
-	rule := s.cfg.RollbackWhen
+	name := s.conf().Name
+	rule := s.conf().RollbackWhen
 	base := c.proxy.SlotStats(name, slot)
 	run := s.run(slot)
 	started := time.Now()
@@ -131,7 +131,7 @@ func (c *Controller) watch(ctx context.Context, s *service, slot string, window 
 				nextReport = now.Add(watchReportEach)
 				step(stepWatch, StepInfo, "%d requests, %d errors after %s", rep.Requests, rep.Errors, time.Since(started).Round(time.Second))
 			}
-			if len(s.cfg.Checks) > 0 && now.After(nextCheck) {
+			if len(s.conf().Checks) > 0 && now.After(nextCheck) {
 				rep.ChecksRun++
 				results := c.runChecks(ctx, s, run, c.placeOfSlot(s, slot), true)
 				nextCheck = time.Now().Add(watchCheckEvery)
@@ -150,8 +150,8 @@ func (c *Controller) watch(ctx context.Context, s *service, slot string, window 
 
 // placeOfSlot is where a running slot's stack is.
 func (c *Controller) placeOfSlot(s *service, slot string) stackPlace {
-	if rec := c.view().Service(s.cfg.Name).Slots[slot]; rec != nil {
-		return c.placeOf(s.cfg, slot, rec)
+	if rec := c.view().Service(s.conf().Name).Slots[slot]; rec != nil {
+		return c.placeOf(s.conf(), slot, rec)
 	}
-	return stackPlace{dir: s.cfg.Stack.Dir, release: workdirRelease}
+	return stackPlace{dir: s.conf().Stack.Dir, release: workdirRelease}
 }

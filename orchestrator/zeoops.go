@@ -54,10 +54,10 @@ func (r *ZEORequest) setCaller(name, actor string) { r.Name, r.Actor = name, act
 
 // zeoConfig looks up a configured ZEO server.
 func (c *Controller) zeoConfig(name string) (*config.ZEO, error) {
-	z, ok := c.cfg.ZEOServer(name)
+	z, ok := c.conf().ZEOServer(name)
 	if !ok {
 		var names []string
-		for _, z := range c.cfg.ZEO {
+		for _, z := range c.conf().ZEO {
 			names = append(names, z.Name)
 		}
 		return nil, errorf(KindNotFound, fmt.Sprintf("configured ZEO servers: %v", names), "no zeo server named %q", name)
@@ -238,21 +238,21 @@ func zeoHistoryName(name string) string { return "zeo:" + name }
 // every storage the service opens: its instances would start and then hang
 // on their first request.
 func (c *Controller) probeServiceZEO(ctx context.Context, s *service) error {
-	if s.cfg.ZEO == "" {
+	if s.conf().ZEO == "" {
 		return nil
 	}
-	z, _ := c.cfg.ZEOServer(s.cfg.ZEO)
-	storages := serviceStorages(s.cfg, z)
+	z, _ := c.conf().ZEOServer(s.conf().ZEO)
+	storages := serviceStorages(s.conf(), z)
 	pctx, cancel := context.WithTimeout(ctx, zeoProbeTimeout)
 	defer cancel()
 	rep, err := zeo.Probe(pctx, z.Address, storages)
 	if err != nil {
 		return errorf(KindRefused, fmt.Sprintf("check the ZEO server (deploy zeo check %s)", z.Name),
-			"cannot start %s: ZEO server %s is not answering: %v", s.cfg.Name, z.Name, err)
+			"cannot start %s: ZEO server %s is not answering: %v", s.conf().Name, z.Name, err)
 	}
 	if !rep.OK {
 		return errorf(KindRefused, fmt.Sprintf("check the server's zeo.conf and the storages of zeo %q in the config", z.Name),
-			"cannot start %s: %s", s.cfg.Name, storagesProblem(z, rep))
+			"cannot start %s: %s", s.conf().Name, storagesProblem(z, rep))
 	}
 	return nil
 }

@@ -84,7 +84,7 @@ func (z *zeoServer) instance() *stacks.Instance {
 
 // zeoDir holds a managed server's zeo.conf, data, blobs and logs.
 func (c *Controller) zeoDir(name string) string {
-	return filepath.Join(c.cfg.Controller.StateDir, "zeo", name)
+	return filepath.Join(c.conf().Controller.StateDir, "zeo", name)
 }
 
 // restoreZEOServers adopts the managed ZEO servers that survived, starts the

@@ -10,7 +10,7 @@ import (
 // zopeInstance is instance n of a slot as the zope driver renders it.
 func (c *Controller) zopeInstance(sc *config.Service, slot config.Slot, n int, st stackPlace, varDir string) zope.Instance {
 	in := zope.Instance{Service: sc.Name, Slot: slot.Name, Index: n, Port: slot.Port(n), StackDir: st.dir, VarDir: varDir}
-	if z, ok := c.cfg.ZEOServer(sc.ZEO); ok {
+	if z, ok := c.conf().ZEOServer(sc.ZEO); ok {
 		in.ZEOAddress = z.Address
 	}
 	return in
@@ -27,11 +27,11 @@ func zopeFiles(varDir string) zope.Files {
 
 // renderZope writes every instance's zope.conf and wsgi.ini (zope driver).
 func (c *Controller) renderZope(s *service, slot config.Slot, st stackPlace) error {
-	for n := 1; n <= s.cfg.Instances; n++ {
-		spec := c.instanceSpec(s.cfg, slot, n, st)
-		if _, err := zope.Write(*s.cfg.Zope, c.zopeInstance(s.cfg, slot, n, st, spec.VarDir)); err != nil {
+	for n := 1; n <= s.conf().Instances; n++ {
+		spec := c.instanceSpec(s.conf(), slot, n, st)
+		if _, err := zope.Write(*s.conf().Zope, c.zopeInstance(s.conf(), slot, n, st, spec.VarDir)); err != nil {
 			return errorf(KindFailed, "fix the zope block; the slot was not started", "write the Zope configuration of %s slot %s instance %d: %v",
-				s.cfg.Name, slot.Name, n, err)
+				s.conf().Name, slot.Name, n, err)
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +117,24 @@ func ruokScript(t *testing.T, protocol string) []step {
 }
 
 // zeoError asserts that err is a probe *Error whose whole message is want.
+// zeoErrorWithin checks an error that says the probe ran out of its time:
+// "what within BUDGET". The budget is what was left of the context's
+// timeout when the probe started, so it may be a few milliseconds short of
+// the timeout the test gave.
+func zeoErrorWithin(t *testing.T, err error, addr, what string, timeout time.Duration) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want %q", what)
+	}
+	prefix := "zeo " + addr + ": " + what + " within "
+	rest, ok := strings.CutPrefix(err.Error(), prefix)
+	budget, perr := time.ParseDuration(rest)
+	if !ok || perr != nil || budget > timeout || budget < timeout-timeout/4 {
+		t.Fatalf("error %q\nwant  %q followed by a budget of at most %s", err, prefix, timeout)
+	}
+	zeoError(t, err, addr, what+" within "+rest)
+}
+
 func zeoError(t *testing.T, err error, addr, want string) {
 	t.Helper()
 	if err == nil {

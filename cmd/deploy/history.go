@@ -14,9 +14,12 @@ import (
 func newHistoryCmd(g *globals) *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
-		Use:   "history SERVICE",
-		Short: "Show every operation on a service: time, actor, from, to, result, duration",
-		Args:  args(cobra.ExactArgs(1)),
+		Use:   "history [SERVICE]",
+		Short: "Show every operation on a service, or on the whole controller: time, actor, from, to, result, duration",
+		Long: `Show the history of one service's operations, or without SERVICE every entry
+of the controller's history: the services' operations, the ZEO servers'
+("zeo:NAME") and the configuration reloads (service "-").`,
+		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			if limit < 0 {
 				return usageError{fmt.Errorf("--limit must be 0 (all) or more, not %d", limit)}
@@ -25,7 +28,11 @@ func newHistoryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			entries, err := c.History(cmd.Context(), a[0], limit)
+			service := ""
+			if len(a) == 1 {
+				service = a[0]
+			}
+			entries, err := c.History(cmd.Context(), service, limit)
 			if err != nil {
 				return err
 			}
@@ -33,9 +40,9 @@ func newHistoryCmd(g *globals) *cobra.Command {
 				return printJSON(g.stdout, entries)
 			}
 			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "TIME\tACTOR\tOP\tSLOT\tFROM\tTO\tRELEASE\tRESULT\tDURATION\tDETAIL")
+			fmt.Fprintln(w, "TIME\tSERVICE\tACTOR\tOP\tSLOT\tFROM\tTO\tRELEASE\tRESULT\tDURATION\tDETAIL")
 			for _, e := range entries {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), e.Actor, e.Op,
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Local().Format(time.DateTime), orDash(e.Service), e.Actor, e.Op,
 					orDash(e.Slot), orDash(e.From), orDash(e.To), orDash(e.Release), e.Result,
 					(time.Duration(e.Duration * float64(time.Millisecond))).Round(time.Microsecond), historyDetail(e))
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"deploy/internal/logfile"
 	"deploy/orchestrator"
 	"deploy/proxy"
 	"deploy/stacks/release"
@@ -68,10 +69,10 @@ func (s *serveCmd) run(ctx context.Context) error {
 		return usageError{fmt.Errorf("--log-level %q: use debug, info, warn or error", s.logLevel)}
 	}
 	var out io.Writer = s.g.stderr
-	var lf *logFile
+	var lf *logfile.File
 	if s.logFile != "" {
 		var err error
-		if lf, err = openLogFile(s.logFile); err != nil {
+		if lf, err = logfile.Open(s.logFile); err != nil {
 			return err
 		}
 		defer lf.Close()
@@ -101,6 +102,12 @@ func (s *serveCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// SIGHUP reloads the configuration once the controller is ready; until
+	// then it waits in the channel rather than ending the process, which
+	// is SIGHUP's default.
+	hangup := make(chan os.Signal, 1)
+	signal.Notify(hangup, syscall.SIGHUP)
+	defer signal.Stop(hangup)
 	// SIGUSR2 (logrotate's postrotate) reopens the controller's log file and
 	// tells the managed ZEO servers to reopen theirs.
 	reopen := make(chan os.Signal, 1)
@@ -156,9 +163,7 @@ func (s *serveCmd) run(ctx context.Context) error {
 	}()
 	log.Info("controller ready", "config", cfg.File, "state_dir", cfg.Controller.StateDir, "socket", cfg.Controller.Socket)
 
-	// SIGHUP is ignored rather than fatal: a closed terminal must not stop the
-	// proxy in front of a site.
-	signal.Ignore(syscall.SIGHUP)
+	go reloadOnHangup(ctrl, hangup, log)
 	var serveErr error
 	select {
 	case <-ctx.Done():
