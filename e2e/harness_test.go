@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"deploy/internal/lockedbuffer"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,7 +30,7 @@ type site struct {
 	// httpsAddr is the proxy's TLS listener ("127.0.0.1:port"), "" without.
 	httpsAddr string
 	serve     *exec.Cmd
-	serveLog  *bytes.Buffer
+	serveLog  *lockedbuffer.Buffer
 }
 
 // siteOptions shape the generated configuration.
@@ -122,7 +123,7 @@ service "demo" {
 // start runs deploy serve and waits for its control socket to answer.
 func (s *site) start(flags ...string) {
 	s.t.Helper()
-	s.serveLog = &bytes.Buffer{}
+	s.serveLog = &lockedbuffer.Buffer{}
 	s.serve = exec.Command(deployBin, append([]string{"serve", "--config", s.config}, flags...)...)
 	s.serve.Stdout, s.serve.Stderr = s.serveLog, s.serveLog
 	if err := s.serve.Start(); err != nil {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"deploy/internal/lockedbuffer"
 	"deploy/internal/testwait"
 )
 
@@ -419,7 +420,7 @@ func TestRelease_TwoAtOnceOneIsRefusedAndARollbackInterruptsTheWatch(t *testing.
 	s.must("build", appTree(t, ""), "--release", "r1")
 
 	first := exec.Command(deployBin, "release", "demo", "--release", "r1", "--watch", "2m", "--yes", "--config", s.config)
-	var firstErr syncBuffer
+	var firstErr lockedbuffer.Buffer
 	first.Stderr = &firstErr
 	if err := first.Start(); err != nil {
 		t.Fatal(err)

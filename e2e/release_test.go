@@ -1,7 +1,7 @@
 package e2e
 
 import (
-	"bytes"
+	"deploy/internal/lockedbuffer"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -251,7 +250,7 @@ func TestLogs_FollowPrintsWhatIsWrittenLater(t *testing.T) {
 	s := newSite(t, siteOptions{instances: 1})
 	s.must("up", "demo", "--slot", "blue")
 	cmd := exec.Command(deployBin, "logs", "demo", "--slot", "blue", "-f", "--lines", "0", "--config", s.config)
-	var out syncBuffer
+	var out lockedbuffer.Buffer
 	cmd.Stdout = &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -266,24 +265,6 @@ func TestLogs_FollowPrintsWhatIsWrittenLater(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer a child process and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestRelease_SlotsRunningFromReleasesAreAdoptedAfterARestart(t *testing.T) {

@@ -83,6 +83,7 @@ func (c *Controller) checkSlot(ctx context.Context, s *service, run *slotRun) *C
 	}
 	place := c.placeOfSlot(s, run.name)
 	results := c.runChecks(ctx, s, run, place, live)
+	c.metrics.checked(s.conf().Name, run.name, results)
 	rep := &CheckReport{
 		Service: s.conf().Name, Slot: run.name, Release: place.release,
 		OK: len(checks.Failed(results)) == 0, Summary: checks.Summary(results), Results: results,

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"deploy/config"
+	"deploy/internal/logfile"
 	"deploy/plugins"
 	"deploy/proxy"
 	"deploy/proxy/certs"
@@ -58,6 +59,11 @@ type Controller struct {
 	zeoServers map[string]*zeoServer
 	// parts are the external plugins (drivers, checks, notifiers).
 	parts *pluginParts
+	// metrics count operations and checks for Prometheus.
+	metrics *metrics
+	// access is the proxy's access log file; nil when it is off.
+	accessMu sync.Mutex
+	access   *logfile.File
 }
 
 // service is the runtime of one configured service.
@@ -111,6 +117,7 @@ func New(cfg *config.Config, store state.Store, releases *release.Store, p *prox
 	c := &Controller{certs: tlsCerts, store: store, releases: releases, proxy: p, log: log,
 		unpacking: map[string]string{}, previewToken: newPreviewToken(), zeoServers: map[string]*zeoServer{}}
 	c.cfg.Store(cfg)
+	c.metrics = newMetrics(c)
 	c.parts = newPluginParts(cfg, plugins.NewHost(log))
 	for _, z := range cfg.ZEO {
 		if z.Managed != nil {
@@ -123,6 +130,11 @@ func New(cfg *config.Config, store state.Store, releases *release.Store, p *prox
 	}
 	c.services.Store(&services)
 	p.Configure(c.routes(cfg))
+	access, err := c.accessLogFile(cfg.Proxy.AccessLog)
+	if err != nil {
+		return nil, err
+	}
+	c.useAccessLog(access, cfg.Proxy.AccessLog)
 	return c, nil
 }
 
@@ -244,6 +256,7 @@ func (c *Controller) record(e state.Entry, started time.Time, err error) {
 			e.Result = state.ResultRolledBack
 		}
 	}
+	c.metrics.recorded(e)
 	if herr := c.store.Append(e); herr != nil {
 		c.log.Error("append history", "service", e.Service, "op", e.Op, "err", herr)
 	}

@@ -67,6 +67,10 @@ func (c *Controller) Reload(_ context.Context, req ReloadRequest) (res *ReloadRe
 	if err := c.reloadable(current, cfg); err != nil {
 		return nil, err
 	}
+	access, err := c.accessLogFile(cfg.Proxy.AccessLog)
+	if err != nil {
+		return nil, err
+	}
 	res = &ReloadResult{File: old.File, Warnings: warnings}
 	next := make(map[string]*service, len(cfg.Services))
 	for _, sc := range cfg.Services {
@@ -87,6 +91,7 @@ func (c *Controller) Reload(_ context.Context, req ReloadRequest) (res *ReloadRe
 	}
 	slices.Sort(res.Removed)
 	c.apply(cfg, next)
+	c.useAccessLog(access, cfg.Proxy.AccessLog)
 	c.log.Info("configuration reloaded", "file", old.File, "added", res.Added, "removed", res.Removed, "changed", res.Changed)
 	return res, nil
 }

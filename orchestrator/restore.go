@@ -154,4 +154,5 @@ func (c *Controller) Shutdown(ctx context.Context, stopStacks bool) {
 	if c.certs != nil {
 		c.certs.Stop()
 	}
+	c.closeAccessLog()
 }

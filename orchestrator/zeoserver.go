@@ -215,9 +215,11 @@ func (c *Controller) onZEOStart(name string) func(stacks.ProcessID) {
 	}
 }
 
-// ReopenLogs asks every managed ZEO server to reopen its event log, as ZEO
-// does on SIGUSR2 after logrotate moved it.
+// ReopenLogs reopens the proxy's access log and asks every managed ZEO
+// server to reopen its event log, as ZEO does on SIGUSR2 after logrotate
+// moved it.
 func (c *Controller) ReopenLogs() {
+	c.reopenAccessLog()
 	for _, z := range c.zeoServers {
 		if in := z.instance(); in != nil {
 			if err := in.Signal(syscall.SIGUSR2); err != nil {

@@ -44,7 +44,7 @@ func (p *Proxy) Maintenance(service string) bool {
 }
 
 func maintenanceReply(page Page) *reply {
-	rp := builtinReply(http.StatusServiceUnavailable, "")
+	rp := builtinReply(http.StatusServiceUnavailable, "").because(replyMaintenance)
 	if len(page.Body) > 0 {
 		// A copy: the caller may reuse its slice while we keep serving ours.
 		rp.body = append([]byte(nil), page.Body...)

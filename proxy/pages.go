@@ -23,22 +23,31 @@ type reply struct {
 	body        []byte
 	contentType string
 	retryAfter  string // whole seconds; empty for none
+	// reason is what the metrics count this answer under when the proxy
+	// gives it without a pool to send the request to.
+	reason replyReason
 }
 
 // Built-in replies.
 var (
 	badRequestReply  = builtinReply(http.StatusBadRequest, "")
-	notFoundReply    = builtinReply(http.StatusNotFound, "")
-	unavailableReply = builtinReply(http.StatusServiceUnavailable, "")
+	notFoundReply    = builtinReply(http.StatusNotFound, "").because(replyNoService)
+	unavailableReply = builtinReply(http.StatusServiceUnavailable, "").because(replyNoLiveSlot)
 	badGatewayReply  = builtinReply(http.StatusBadGateway, "")
 	// pausedTooLongReply answers a request held longer than its pause
 	// allows; pauses are short, so asking again soon is the best advice.
-	pausedTooLongReply = builtinReply(http.StatusServiceUnavailable, "1")
-	healthReply        = &reply{status: http.StatusOK, body: []byte("ok\n"), contentType: "text/plain; charset=utf-8"}
+	pausedTooLongReply = builtinReply(http.StatusServiceUnavailable, "1").because(replyPausedTooLong)
+	healthReply        = &reply{status: http.StatusOK, body: []byte("ok\n"), contentType: "text/plain; charset=utf-8", reason: replyHealth}
 )
 
 func builtinReply(status int, retryAfter string) *reply {
 	return &reply{status: status, body: []byte(pageText[status]), contentType: "text/plain; charset=utf-8", retryAfter: retryAfter}
+}
+
+// because sets the reason of a reply being built.
+func (rp *reply) because(r replyReason) *reply {
+	rp.reason = r
+	return rp
 }
 
 func (rp *reply) write(w http.ResponseWriter) {

@@ -22,6 +22,9 @@ type instance struct {
 	// consecutive5xx counts the 5xx answers in a row, for passive ejection.
 	consecutive5xx atomic.Int64
 	stats          counters
+	// answered counts the client requests whose answer this instance gave;
+	// shared by the entries of an address listed twice in one slot.
+	answered *answered
 }
 
 func (i *instance) available(now int64) bool {
@@ -41,6 +44,9 @@ type pool struct {
 	next      atomic.Uint64
 	inFlight  atomic.Int64
 	stats     counters
+	// unreached counts the client requests of the slot that no instance
+	// answered: backend errors, paths the rewriting refused, clients gone.
+	unreached *answered
 	handler   *httputil.ReverseProxy
 }
 

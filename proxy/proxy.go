@@ -49,6 +49,11 @@ type Proxy struct {
 
 	table atomic.Pointer[table]
 
+	// replies counts the answers the proxy gave by itself, by reason;
+	// accessLog is nil while requests are not logged.
+	replies   [replyReasons]atomic.Uint64
+	accessLog atomic.Pointer[accessLog]
+
 	// mu serialises routing changes and guards pools; the request path
 	// never takes it.
 	mu    sync.Mutex
@@ -98,9 +103,15 @@ func (p *Proxy) poolFor(r *route, b Backend) *pool {
 	if pl, ok := p.pools[k]; ok && pl.sameAddrs(b.Addrs) {
 		return pl
 	}
-	pl := &pool{service: r.service, slot: b.Slot, state: r.state}
+	pl := &pool{service: r.service, slot: b.Slot, state: r.state, unreached: newAnswered()}
+	byAddr := map[string]*answered{}
 	for _, a := range b.Addrs {
-		pl.instances = append(pl.instances, &instance{addr: a, lean: newUpstream(a)})
+		// An address listed twice gets one set of request metrics, so that
+		// a scrape never reports the same series twice.
+		if byAddr[a] == nil {
+			byAddr[a] = newAnswered()
+		}
+		pl.instances = append(pl.instances, &instance{addr: a, lean: newUpstream(a), answered: byAddr[a]})
 	}
 	pl.handler = p.newHandler(pl)
 	p.pools[k] = pl
@@ -163,30 +174,37 @@ func (p *Proxy) Services() []string {
 
 // ServeHTTP sends the request to the live slot of its service, or to its
 // preview slot, rewritten for Zope's VirtualHostMonster when the service
-// asks for it, unless the proxy answers it itself.
+// asks for it, unless the proxy answers it itself. Every request is observed
+// once it ends, for the metrics and the access log.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	o := newObservation(w)
+	// Deferred, so that a response cut short by a panic (ReverseProxy
+	// aborts with http.ErrAbortHandler when a body copy fails) is observed
+	// too; r is the request as it came, whatever is rewritten below.
+	defer p.finish(o, r)
 	if p.isHealthCheck(r) {
-		healthReply.write(w)
+		o.answer(healthReply)
 		return
 	}
-	pl, answer := p.acquire(r)
+	pl, answer := p.acquire(r, o)
 	if pl == nil {
 		if answer != nil { // nil: the client left while held by a pause
-			answer.write(w)
+			o.answer(answer)
 		}
 		return
 	}
 	defer pl.inFlight.Add(-1)
+	r = o.relay(pl, r)
 	if vh := pl.state.vhost.Load(); vh != nil {
 		// Read once: the check and the rewrite must agree even when a
 		// Configure changes the service's virtual hosting meanwhile.
 		var answer *reply
 		if r, answer = vh.request(r); answer != nil {
-			answer.write(w)
+			answer.write(&o.rec)
 			return
 		}
 	}
-	pl.handler.ServeHTTP(w, r)
+	pl.handler.ServeHTTP(&o.rec, r)
 }
 
 // acquire picks the pool for a request and counts the request in it. The
@@ -195,18 +213,24 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // that saw zero in flight can never be followed by a request to that slot.
 // A request held by a pause is not counted anywhere while it waits, and
 // reads the table afresh once let go. Without a pool, acquire returns the
-// answer to give instead (nil when the client went away).
-func (p *Proxy) acquire(r *http.Request) (*pool, *reply) {
+// answer to give instead (nil when the client went away). It notes on o the
+// service and whether the request is a preview, which the proxy's own
+// answers are logged with too.
+func (p *Proxy) acquire(r *http.Request, o *observation) (*pool, *reply) {
 	host := normalizeHost(r.Host)
 	var heldSince time.Time
 	for {
 		t := p.table.Load()
 		rt, preview := t.lookup(host)
 		if rt == nil {
+			// A held request whose service was removed meanwhile is no
+			// longer that service's.
+			o.service, o.preview = "", false
 			return nil, notFoundReply
 		}
 		pl := rt.live
-		if preview || rt.wantsPreview(r.Header) {
+		o.service, o.preview = rt.service, preview || rt.wantsPreview(r.Header)
+		if o.preview {
 			// Maintenance and pause hold back visitors, not the operators
 			// who check the new slot through its preview.
 			pl = rt.preview

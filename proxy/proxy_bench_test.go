@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -14,19 +16,34 @@ import (
 // proxy's; compare runs of this benchmark with each other, and see
 // bench/run.sh for the proxy alone against nginx.
 func BenchmarkProxy_SmallResponse(b *testing.B) {
-	benchSmallResponse(b, Service{Name: "bench", Hosts: []string{"bench.test"}})
+	benchSmallResponse(b, Service{Name: "bench", Hosts: []string{"bench.test"}}, false)
+}
+
+// BenchmarkProxy_SmallResponseAccessLog is BenchmarkProxy_SmallResponse
+// with every request logged to a file, so the difference between the two
+// is the access log's cost.
+func BenchmarkProxy_SmallResponseAccessLog(b *testing.B) {
+	benchSmallResponse(b, Service{Name: "bench", Hosts: []string{"bench.test"}}, true)
 }
 
 // BenchmarkProxy_SmallResponseVirtualHost is BenchmarkProxy_SmallResponse
 // for a Zope site: every request is rewritten for the VirtualHostMonster, so
 // the difference between the two is the rewrite's cost.
 func BenchmarkProxy_SmallResponseVirtualHost(b *testing.B) {
-	benchSmallResponse(b, Service{Name: "bench", Hosts: []string{"bench.test"}, VirtualHost: &VirtualHost{Root: "/Plone"}})
+	benchSmallResponse(b, Service{Name: "bench", Hosts: []string{"bench.test"}, VirtualHost: &VirtualHost{Root: "/Plone"}}, false)
 }
 
-func benchSmallResponse(b *testing.B, svc Service) {
+func benchSmallResponse(b *testing.B, svc Service, accessLog bool) {
 	p := New(Options{})
 	p.Configure([]Service{svc})
+	if accessLog {
+		f, err := os.Create(filepath.Join(b.TempDir(), "access.log"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { f.Close() })
+		p.SetAccessLog(f, 1)
+	}
 	mustSwitch(b, p, "bench", "blue", testBackend(b, "blue"))
 	base := testProxy(b, p)
 

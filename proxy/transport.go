@@ -53,9 +53,13 @@ func (t *poolTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.attempt(sibling, req.Clone(req.Context()))
 }
 
-// attempt sends the request to one instance and counts the outcome.
+// attempt sends the request to one instance and counts the outcome; an
+// instance that answered is named on the request's observation.
 func (t *poolTransport) attempt(in *instance, req *http.Request) (*http.Response, error) {
 	resp, err := t.send(in, req)
+	if err == nil {
+		relayed(req.Context(), in)
+	}
 	if d, ejected := t.pool.record(in, req, resp, err); ejected {
 		t.log.Warn("instance out of rotation after consecutive 5xx answers",
 			"service", t.pool.service, "slot", t.pool.slot, "addr", in.addr, "for", d)

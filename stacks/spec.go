@@ -132,7 +132,9 @@ func (s InstanceSpec) clone() InstanceSpec {
 // variables; exec keeps the last value of a duplicated name, so the deploy
 // variables always win.
 func (s InstanceSpec) environ() []string {
-	env := os.Environ()
+	// systemd's notify socket is the controller's: an instance that speaks
+	// sd_notify must not report readiness or reloads in its name.
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "NOTIFY_SOCKET=") })
 	if s.Dir != "" {
 		// The inherited PWD is the controller's; shells and some runtimes trust it.
 		if dir, err := filepath.Abs(s.Dir); err == nil {

@@ -14,7 +14,14 @@ import (
 // configuration in force.
 func reloadOnHangup(ctrl *orchestrator.Controller, hup <-chan os.Signal, log *slog.Logger) {
 	for range hup {
+		if err := notifyReloading(); err != nil {
+			log.Warn("systemd not notified", "err", err)
+		}
 		res, err := ctrl.Reload(context.Background(), orchestrator.ReloadRequest{Actor: "SIGHUP"})
+		// systemd waits for READY=1 to end the reload, refused or not.
+		if err := notifyReady(); err != nil {
+			log.Warn("systemd not notified", "err", err)
+		}
 		if err != nil {
 			log.Error("reload refused; the running configuration stays in force", "err", err)
 			continue

@@ -99,7 +99,9 @@ then rolled back) and 5 (refused: busy, migration needed, bad input).`,
 		newSwitchCmd(g), newRollbackCmd(g), newStatusCmd(g), newHistoryCmd(g),
 		newBuildCmd(g), newReleasesCmd(g), newLogsCmd(g), newExportCmd(g),
 		newCheckCmd(g), newReleaseCmd(g), newMaintenanceCmd(g), newPauseCmd(g), newResumeCmd(g),
-		newZEOCmd(g), newPluginsCmd(g), newReloadCmd(g))
+		newZEOCmd(g), newPluginsCmd(g), newReloadCmd(g),
+		newSystemdUnitCmd(g), newLogrotateCmd(g), newCompletionCmd(g))
+	registerCompletions(root, g)
 	// cobra checks arguments and required flags just before RunE, so an
 	// error from before RunE started is always a usage error.
 	markStarted(root, g)

@@ -31,6 +31,7 @@ type serveCmd struct {
 	stopStacks bool
 	logLevel   string
 	logFile    string
+	pidFile    string
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -49,7 +50,12 @@ kept in <state_dir>/tls. "deploy status" shows each host's certificate.
 
 With --log-file the log goes to a file; SIGUSR2 makes the controller reopen it
 after logrotate moved it away. Instance logs are rotated by the controller
-itself (see the stack's log block).
+itself (see the stack's log block). "deploy logrotate" prints the logrotate
+configuration.
+
+Once it serves it writes --pid-file, if given (refusing one that names another
+controller still running), and tells systemd READY=1 when NOTIFY_SOCKET is set
+("deploy systemd-unit" prints a unit).
 
 SIGTERM or Ctrl-C stops it gracefully: it stops accepting, lets in-flight
 requests finish, and leaves the instance processes running for the next
@@ -60,6 +66,7 @@ controller to adopt (unless --stop-stacks).`,
 	cmd.Flags().BoolVar(&s.stopStacks, "stop-stacks", false, "stop every slot's processes on shutdown (they start again with the next controller)")
 	cmd.Flags().StringVar(&s.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	cmd.Flags().StringVar(&s.logFile, "log-file", "", "write the controller's log to this file instead of stderr (SIGUSR2 reopens it, for logrotate)")
+	cmd.Flags().StringVar(&s.pidFile, "pid-file", "", "write the controller's process id to this file once it serves; removed at a clean stop")
 	return cmd
 }
 
@@ -79,6 +86,11 @@ func (s *serveCmd) run(ctx context.Context) error {
 		out = lf
 	}
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
+	pf, err := claimPIDFile(s.pidFile)
+	if err != nil {
+		return err
+	}
+	defer pf.remove()
 	cfg, err := s.g.loadConfig()
 	if err != nil {
 		return err
@@ -135,19 +147,36 @@ func (s *serveCmd) run(ctx context.Context) error {
 		return err
 	}
 	listeners = append(listeners, tlsListeners...)
-	control, err := orchestrator.ListenSocket(cfg.Controller.Socket)
+	metrics, err := listenMetrics(cfg.Controller.Metrics, ctrl, p, log)
 	if err != nil {
 		closeAll(listeners)
 		return err
 	}
+	page, err := listenWeb(ctx, cfg.Controller.Web, ctrl, log)
+	if err != nil {
+		closeAll(listeners)
+		closeSides(nonNil(metrics))
+		return err
+	}
+	sides := nonNil(metrics, page)
+	control, err := orchestrator.ListenSocket(cfg.Controller.Socket)
+	if err != nil {
+		closeAll(listeners)
+		closeSides(sides)
+		return err
+	}
 	if err := ctrl.Restore(ctx); err != nil {
 		closeAll(append(listeners, control))
+		closeSides(sides)
 		return fmt.Errorf("restore state: %w", err)
 	}
 
 	srv := proxy.NewServer(p, ctrl.ServerOptions())
 	api := orchestrator.NewControlServer(orchestrator.NewAPI(ctrl))
-	errc := make(chan error, len(listeners)+1)
+	errc := make(chan error, len(listeners)+len(sides)+1)
+	for _, side := range sides {
+		side.serve(errc, log)
+	}
 	for i, ln := range listeners {
 		serve, scheme := srv.Serve, "http"
 		if i >= len(cfg.Proxy.Listen) {
@@ -162,6 +191,7 @@ func (s *serveCmd) run(ctx context.Context) error {
 		}
 	}()
 	log.Info("controller ready", "config", cfg.File, "state_dir", cfg.Controller.StateDir, "socket", cfg.Controller.Socket)
+	announceReady(log, pf)
 
 	go reloadOnHangup(ctrl, hangup, log)
 	var serveErr error
@@ -171,9 +201,13 @@ func (s *serveCmd) run(ctx context.Context) error {
 	case serveErr = <-errc:
 		log.Error("listener failed; shutting down", "err", serveErr)
 	}
+	announceStopping(log)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	api.Shutdown(sctx)
+	for _, side := range sides {
+		side.shutdown(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("in-flight requests cut at shutdown", "err", err)
 	}

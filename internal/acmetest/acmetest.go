@@ -5,8 +5,8 @@
 package acmetest
 
 import (
-	"bytes"
 	"crypto/x509"
+	"deploy/internal/lockedbuffer"
 	"encoding/pem"
 	"log"
 	"net"
@@ -59,7 +59,7 @@ var pebbleEnv = sync.OnceFunc(func() {
 func Start(t testing.TB, opts Options) *CA {
 	t.Helper()
 	pebbleEnv()
-	var logs syncBuffer
+	var logs lockedbuffer.Buffer
 	logger := log.New(&logs, "pebble ", log.Lmicroseconds)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -149,22 +149,4 @@ func freeUDPAndTCPAddr(t testing.TB) string {
 	}
 	t.Fatal("acmetest: no loopback port free for both UDP and TCP")
 	return ""
-}
-
-// syncBuffer collects Pebble's log from its many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
