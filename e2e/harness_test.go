@@ -123,12 +123,7 @@ service "demo" {
 // start runs deploy serve and waits for its control socket to answer.
 func (s *site) start(flags ...string) {
 	s.t.Helper()
-	s.serveLog = &lockedbuffer.Buffer{}
-	s.serve = exec.Command(deployBin, append([]string{"serve", "--config", s.config}, flags...)...)
-	s.serve.Stdout, s.serve.Stderr = s.serveLog, s.serveLog
-	if err := s.serve.Start(); err != nil {
-		s.t.Fatal(err)
-	}
+	s.startEnv(nil, flags...)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, _, code := s.run("status"); code == 0 {
@@ -138,6 +133,19 @@ func (s *site) start(flags ...string) {
 			s.t.Fatalf("deploy serve did not come up:\n%s", s.serveLog)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startEnv runs deploy serve with more environment, returning without
+// waiting for anything.
+func (s *site) startEnv(env []string, flags ...string) {
+	s.t.Helper()
+	s.serveLog = &lockedbuffer.Buffer{}
+	s.serve = exec.Command(deployBin, append([]string{"serve", "--config", s.config}, flags...)...)
+	s.serve.Env = append(os.Environ(), env...)
+	s.serve.Stdout, s.serve.Stderr = s.serveLog, s.serveLog
+	if err := s.serve.Start(); err != nil {
+		s.t.Fatal(err)
 	}
 }
 

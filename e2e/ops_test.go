@@ -2,9 +2,8 @@ package e2e
 
 import (
 	"bytes"
-	"deploy/internal/lockedbuffer"
+	"deploy/internal/notifytest"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -51,19 +50,6 @@ service "demo" {
 	return path
 }
 
-// startEnv is site.start with more environment for deploy serve, returning
-// without waiting for anything.
-func (s *site) startEnv(env []string, flags ...string) {
-	s.t.Helper()
-	s.serveLog = &lockedbuffer.Buffer{}
-	s.serve = exec.Command(deployBin, append([]string{"serve", "--config", s.config}, flags...)...)
-	s.serve.Env = append(os.Environ(), env...)
-	s.serve.Stdout, s.serve.Stderr = s.serveLog, s.serveLog
-	if err := s.serve.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-}
-
 // waitFor polls until ok, or fails the test saying what did not happen.
 func (s *site) waitFor(what string, ok func() bool) {
 	s.t.Helper()
@@ -76,45 +62,15 @@ func (s *site) waitFor(what string, ok func() bool) {
 	}
 }
 
-// listenNotify listens as systemd does for sd_notify datagrams. Unix
-// socket paths are at most 108 bytes, so it lives in a short directory
-// under os.TempDir, not under t.TempDir.
-func listenNotify(t *testing.T) (*net.UnixConn, string) {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "sdn")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	path := filepath.Join(dir, "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn, path
-}
-
-func receiveNotify(t *testing.T, conn *net.UnixConn, within time.Duration) string {
-	t.Helper()
-	buf := make([]byte, 4096)
-	conn.SetReadDeadline(time.Now().Add(within))
-	n, err := conn.Read(buf)
-	if err != nil {
-		t.Fatalf("no notification from deploy serve: %v", err)
-	}
-	return string(buf[:n])
-}
-
 func TestServe_NotifySocketGetsReadyWhenServingReloadingAtSIGHUPAndStoppingAtSIGTERM(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{instances: 1})
 	s.liveOn("blue")
 	s.stop(syscall.SIGTERM)
 
-	conn, path := listenNotify(t)
+	conn, path := notifytest.Listen(t)
 	s.startEnv([]string{"NOTIFY_SOCKET=" + path})
-	if got := receiveNotify(t, conn, 30*time.Second); got != "READY=1" {
+	if got := notifytest.Receive(t, conn, 30*time.Second); got != "READY=1" {
 		t.Fatalf("first notification %q, want READY=1\n%s", got, s.serveLog)
 	}
 	// READY=1 means serving: the proxy routes to the live slot already,
@@ -127,15 +83,15 @@ func TestServe_NotifySocketGetsReadyWhenServingReloadingAtSIGHUPAndStoppingAtSIG
 	// systemctl reload: RELOADING=1 with its timestamp, then READY=1 once
 	// the reload is done.
 	s.serve.Process.Signal(syscall.SIGHUP)
-	if got := receiveNotify(t, conn, 5*time.Second); !strings.HasPrefix(got, "RELOADING=1\nMONOTONIC_USEC=") {
+	if got := notifytest.Receive(t, conn, 5*time.Second); !strings.HasPrefix(got, "RELOADING=1\nMONOTONIC_USEC=") {
 		t.Fatalf("notification at SIGHUP %q, want RELOADING=1 and MONOTONIC_USEC", got)
 	}
-	if got := receiveNotify(t, conn, 30*time.Second); got != "READY=1" {
+	if got := notifytest.Receive(t, conn, 30*time.Second); got != "READY=1" {
 		t.Fatalf("notification after the reload %q, want READY=1", got)
 	}
 
 	s.stop(syscall.SIGTERM)
-	if got := receiveNotify(t, conn, 5*time.Second); got != "STOPPING=1" {
+	if got := notifytest.Receive(t, conn, 5*time.Second); got != "STOPPING=1" {
 		t.Fatalf("notification at SIGTERM %q, want STOPPING=1", got)
 	}
 }

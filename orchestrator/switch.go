@@ -84,7 +84,7 @@ func (c *Controller) switchTo(ctx context.Context, op string, req SwitchRequest)
 		if res != nil {
 			entry.Checks = res.Checks
 			if res.Drain != nil {
-				entry.Detail = drainDetail(res.Drain)
+				entry.Detail = res.Drain.String()
 			}
 		}
 		if e := asError(err); e != nil && e.Kind == KindChecksFailed {
@@ -213,15 +213,4 @@ func (c *Controller) undoLive(name string, before *state.Service, to string, cau
 		c.log.Error("restore live slot after failed switch", "service", name, "err", err)
 	}
 	return errorf(KindFailed, "nothing was switched", "switch %s to %s: %v", name, to, cause)
-}
-
-func drainDetail(d *proxy.DrainResult) string {
-	switch {
-	case d.Drained:
-		return fmt.Sprintf("%s drained in %s", d.Slot, d.Took.Round(time.Millisecond))
-	case d.LiveAgain:
-		return fmt.Sprintf("%s became live again while draining", d.Slot)
-	default:
-		return fmt.Sprintf("%s still had %d requests in flight at the drain timeout; they finish on the running slot", d.Slot, d.Remaining)
-	}
 }

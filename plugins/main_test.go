@@ -1,14 +1,13 @@
 package plugins
 
 import (
-	"bytes"
+	"deploy/internal/lockedbuffer"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -46,22 +45,7 @@ func runTests(m *testing.M) int {
 }
 
 // logBuffer collects a host's log lines for the tests to read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ lockedbuffer.Buffer }
 
 // waitFor polls until the log holds s, for lines that arrive from another
 // process a moment after the call that caused them returned.

@@ -1,8 +1,8 @@
 package proxy
 
 import (
-	"bytes"
 	"context"
+	"deploy/internal/lockedbuffer"
 	"encoding/json"
 	"errors"
 	"io"
@@ -18,22 +18,7 @@ import (
 )
 
 // logBuffer keeps what is written to it, for reading while requests write.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type logBuffer struct{ lockedbuffer.Buffer }
 
 // lines decodes every line as one JSON object, failing on any that is not.
 func (b *logBuffer) lines(t *testing.T) []map[string]any {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -27,6 +28,20 @@ type DrainResult struct {
 	// quick rollback), so waiting for it made no more sense.
 	LiveAgain bool          `json:"live_again,omitempty"`
 	Took      time.Duration `json:"took_ns"`
+}
+
+// String says how the drain ended, in the words history records.
+func (d *DrainResult) String() string {
+	switch {
+	case d == nil:
+		return ""
+	case d.Drained:
+		return fmt.Sprintf("%s drained in %s", d.Slot, d.Took.Round(time.Millisecond))
+	case d.LiveAgain:
+		return fmt.Sprintf("%s became live again while draining", d.Slot)
+	default:
+		return fmt.Sprintf("%s still had %d requests in flight at the drain timeout; they finish on the running slot", d.Slot, d.Remaining)
+	}
 }
 
 // Slot names the slot being drained.

@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"time"
 
 	"deploy/orchestrator"
-	"deploy/proxy"
 )
 
 // defaultReason is recorded when the operator gives none.
@@ -125,18 +123,4 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// drainText says how the slot that was live drained, as history does.
-func drainText(d *proxy.DrainResult) string {
-	switch {
-	case d == nil:
-		return ""
-	case d.Drained:
-		return fmt.Sprintf("%s drained in %s", d.Slot, d.Took.Round(time.Millisecond))
-	case d.LiveAgain:
-		return fmt.Sprintf("%s became live again while draining", d.Slot)
-	default:
-		return fmt.Sprintf("%s still had %d requests in flight at the drain timeout; they finish on the running slot", d.Slot, d.Remaining)
-	}
 }

@@ -58,6 +58,5 @@ var funcs = template.FuncMap{
 	// pathEscape makes a service name one path segment of an action URL.
 	"pathEscape":  url.PathEscape,
 	"orDash":      orDash,
-	"drain":       drainText,
 	"healthClass": healthClass,
 }

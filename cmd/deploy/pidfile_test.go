@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"deploy/internal/testwait"
 )
 
 // child starts a process that lives until the test ends.
@@ -30,8 +32,15 @@ func writePID(t *testing.T, pid int) string {
 }
 
 func TestPIDFile_RefusesOneThatNamesARunningController(t *testing.T) {
-	// A process whose arguments hold "serve", as "deploy serve" does.
-	pid := child(t, "sh", "-c", "sleep 60", "serve")
+	// A process whose arguments hold "serve", as "deploy serve" does. The
+	// shell must not replace itself with sleep (so the script is two
+	// commands), and the check waits until the exec has happened: before it,
+	// the child's arguments are still this test binary's.
+	pid := child(t, "sh", "-c", "sleep 60; exit 0", "serve")
+	testwait.For(t, "the child's exec", func() bool {
+		cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		return strings.Contains(string(cmdline), "serve")
+	})
 	path := writePID(t, pid)
 	_, err := claimPIDFile(path)
 	if err == nil || !strings.Contains(err.Error(), strconv.Itoa(pid)) || !strings.Contains(err.Error(), "still running") {

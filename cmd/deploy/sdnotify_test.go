@@ -1,9 +1,7 @@
 package main
 
 import (
-	"net"
-	"os"
-	"path/filepath"
+	"deploy/internal/notifytest"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,39 +10,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// notifySocket listens where NOTIFY_SOCKET points for the rest of the
-// test. Unix socket paths are short (108 bytes), so it lives under a short
-// temporary directory rather than t.TempDir().
-func notifySocket(t *testing.T) *net.UnixConn {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "sdn")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	path := filepath.Join(dir, "notify")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	t.Setenv("NOTIFY_SOCKET", path)
-	return conn
-}
-
-func receive(t *testing.T, conn *net.UnixConn) string {
-	t.Helper()
-	buf := make([]byte, 4096)
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	n, err := conn.Read(buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(buf[:n])
-}
-
 func TestNotify_SendsEachStateAsSystemdExpects(t *testing.T) {
-	conn := notifySocket(t)
+	conn, path := notifytest.Listen(t)
+	t.Setenv("NOTIFY_SOCKET", path)
 	for _, tc := range []struct {
 		send func() error
 		want string
@@ -56,7 +24,7 @@ func TestNotify_SendsEachStateAsSystemdExpects(t *testing.T) {
 		if err := tc.send(); err != nil {
 			t.Fatal(err)
 		}
-		if got := receive(t, conn); got != tc.want {
+		if got := notifytest.Receive(t, conn, 5*time.Second); got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
 		}
 	}
@@ -65,7 +33,7 @@ func TestNotify_SendsEachStateAsSystemdExpects(t *testing.T) {
 	if err := notifyReloading(); err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(receive(t, conn)), "\n")
+	lines := strings.Split(strings.TrimSpace(notifytest.Receive(t, conn, 5*time.Second)), "\n")
 	if len(lines) != 2 || lines[0] != "RELOADING=1" || !strings.HasPrefix(lines[1], "MONOTONIC_USEC=") {
 		t.Fatalf("reloading sent %q, want RELOADING=1 and MONOTONIC_USEC= in one datagram", lines)
 	}
