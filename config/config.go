@@ -58,6 +58,11 @@ const (
 	defaultMigrateTimeout = 30 * time.Minute
 	defaultNotifyTimeout  = 10 * time.Second
 
+	defaultCacheMaxSize     = 64 << 20
+	defaultJobGrace         = 10 * time.Second
+	defaultJobDrainInterval = time.Second
+	defaultJobDrainTimeout  = 5 * time.Minute
+
 	defaultZopeCacheSize   = 128 << 20 // 128 MiB of ZEO client cache
 	defaultZopeObjectCache = 30000
 	defaultZopeBlobDir     = "blobs" // under each instance's var dir
@@ -274,6 +279,10 @@ type Service struct {
 	// preview hosts instead of ACME's; nil: certificates come from the
 	// proxy's ACME or local CA.
 	TLS *StaticTLS
+
+	Cache   *Cache // nil: responses are not cached
+	Jobs    []Job  // in file order
+	Restart *Restart
 }
 
 // Slot is a named set of ports of one service.

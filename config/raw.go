@@ -132,6 +132,10 @@ type rawService struct {
 	Notifies      []*rawNotify       `hcl:"notify,block"`
 	TLSs          []*rawTLS          `hcl:"tls,block"`
 
+	Caches   []*rawCache   `hcl:"cache,block"`
+	Jobs     []*rawJob     `hcl:"job,block"`
+	Restarts []*rawRestart `hcl:"restart,block"`
+
 	DefRange hcl.Range `hcl:",def_range"`
 }
 
@@ -257,6 +261,38 @@ type rawMaintenance struct {
 	Page       hcl.Expression `hcl:"page,optional"`
 	RetryAfter hcl.Expression `hcl:"retry_after,optional"`
 	DefRange   hcl.Range      `hcl:",def_range"`
+}
+
+type rawCache struct {
+	MaxSize    hcl.Expression `hcl:"max_size,optional"`
+	DefaultTTL hcl.Expression `hcl:"default_ttl,optional"`
+	PurgeFrom  hcl.Expression `hcl:"purge_from,optional"`
+	DefRange   hcl.Range      `hcl:",def_range"`
+}
+
+type rawJob struct {
+	Name      string         `hcl:"name,label"`
+	NameRange hcl.Range      `hcl:"name,label_range"`
+	Command   hcl.Expression `hcl:"command,optional"`
+	Env       hcl.Expression `hcl:"env,optional"`
+	RunWith   hcl.Expression `hcl:"run_with,optional"`
+	Grace     hcl.Expression `hcl:"grace,optional"`
+	Drains    []*rawJobDrain `hcl:"drain,block"`
+	DefRange  hcl.Range      `hcl:",def_range"`
+}
+
+type rawJobDrain struct {
+	Command   hcl.Expression `hcl:"command,optional"`
+	FileEmpty hcl.Expression `hcl:"file_empty,optional"`
+	Signal    hcl.Expression `hcl:"signal,optional"`
+	Interval  hcl.Expression `hcl:"interval,optional"`
+	Timeout   hcl.Expression `hcl:"timeout,optional"`
+	DefRange  hcl.Range      `hcl:",def_range"`
+}
+
+type rawRestart struct {
+	Schedule hcl.Expression `hcl:"schedule,optional"`
+	DefRange hcl.Range      `hcl:",def_range"`
 }
 
 type rawMigrate struct {

@@ -89,6 +89,9 @@ func (c *checker) service(r *rawService) *Service {
 	s.Migrate = c.migrate(r.Migrates)
 	s.Notify = c.notifiers(r)
 	s.TLS = c.serviceTLS(r, s)
+	s.Cache = c.cache(r.Caches)
+	s.Jobs = c.jobs(r.Jobs)
+	s.Restart = c.restart(r.Restarts)
 	return s
 }
 
