@@ -22,6 +22,7 @@ type Instance struct {
 	done     chan struct{} // closed when the supervising goroutine has returned
 	stopMu   sync.Mutex    // one Stop at a time terminates the process
 	failed   chan struct{} // closed when supervision gave up on a crash loop
+	recycle  chan recycleRequest
 
 	mu       sync.Mutex
 	cur      proc // zero while between restarts or after Stop
@@ -53,16 +54,20 @@ func newInstance(spec InstanceSpec, opts Options) *Instance {
 	if logger == nil {
 		logger = slog.Default()
 	}
+	who := []any{"instance", spec.Index}
+	if spec.Job != "" {
+		who = []any{"job", spec.Job}
+	}
 	return &Instance{
-		spec:    spec.clone(),
-		onStart: opts.OnStart,
-		log: logger.With("service", spec.Service, "slot", spec.Slot,
-			"instance", spec.Index, "release", spec.Release),
+		spec:      spec.clone(),
+		onStart:   opts.OnStart,
+		log:       logger.With("service", spec.Service, "slot", spec.Slot).With(who...).With("release", spec.Release),
 		crashLoop: opts.CrashLoop.withDefaults(),
 		logPolicy: opts.Log.withDefaults(),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 		failed:    make(chan struct{}),
+		recycle:   make(chan recycleRequest),
 	}
 }
 

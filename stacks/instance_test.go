@@ -25,6 +25,7 @@ func TestStart_PassesDeployVariablesAndAppendsOutputToTheLogFile(t *testing.T) {
 	}
 	want := []string{
 		"PORT=" + strconv.Itoa(spec.Port),
+		"JOB=",
 		"INSTANCE=2",
 		"SLOT=blue",
 		"SERVICE=shop",

@@ -46,7 +46,7 @@ func TestMain(m *testing.M) {
 func runChild() {
 	fmt.Printf("child started pid=%d\n", os.Getpid())
 	if os.Getenv("CHILD_PRINT_ENV") != "" {
-		for _, k := range []string{"PORT", "INSTANCE", "SLOT", "SERVICE", "VAR_DIR", "RELEASE", "GREETING"} {
+		for _, k := range []string{"PORT", "JOB", "INSTANCE", "SLOT", "SERVICE", "VAR_DIR", "RELEASE", "GREETING"} {
 			fmt.Printf("%s=%s\n", k, os.Getenv(k))
 		}
 		stdin, _ := os.Readlink("/proc/self/fd/0")

@@ -41,11 +41,13 @@ const (
 // ErrGone is returned by Adopt when the process is no longer running or its PID now belongs to another process.
 var ErrGone = errors.New("process is gone")
 
-// InstanceSpec says how to run one instance process of a slot.
+// InstanceSpec says how to run one instance process of a slot, or one job:
+// a process of the slot that listens on no port.
 type InstanceSpec struct {
 	Service, Slot string
-	Index         int // 1-based
-	Port          int
+	Index         int    // 1-based
+	Port          int    // 0 for a job
+	Job           string // the job's name; "" for an instance
 	Dir           string // working directory; a relative Command[0] containing "/" is resolved against it
 	Command       []string
 	Env           map[string]string
@@ -82,6 +84,9 @@ type Options struct {
 
 // name is how errors and logs refer to the instance: service/slot#index.
 func (s InstanceSpec) name() string {
+	if s.Job != "" {
+		return fmt.Sprintf("%s/%s job %s", s.Service, s.Slot, s.Job)
+	}
 	return fmt.Sprintf("%s/%s#%d", s.Service, s.Slot, s.Index)
 }
 
@@ -97,7 +102,10 @@ func (s InstanceSpec) validate() error {
 	if s.Index < 1 {
 		problems = append(problems, fmt.Sprintf("index %d is not 1 or more", s.Index))
 	}
-	if s.Port < 1 || s.Port > 65535 {
+	switch {
+	case s.Job != "" && s.Port != 0:
+		problems = append(problems, fmt.Sprintf("a job listens on no port, but port %d is set", s.Port))
+	case s.Job == "" && (s.Port < 1 || s.Port > 65535):
 		problems = append(problems, fmt.Sprintf("port %d is not between 1 and 65535", s.Port))
 	}
 	if len(s.Command) == 0 || s.Command[0] == "" {
@@ -149,8 +157,12 @@ func (s InstanceSpec) environ() []string {
 	if err != nil {
 		varDir = s.VarDir
 	}
+	if s.Job != "" {
+		env = append(env, "JOB="+s.Job)
+	} else {
+		env = append(env, "PORT="+strconv.Itoa(s.Port))
+	}
 	return append(env,
-		"PORT="+strconv.Itoa(s.Port),
 		"INSTANCE="+strconv.Itoa(s.Index),
 		"SLOT="+s.Slot,
 		"SERVICE="+s.Service,

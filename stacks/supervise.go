@@ -11,6 +11,8 @@ type exit struct {
 	pid    int
 	status string
 	uptime time.Duration
+	// recycle is set when the process did not exit but is to be replaced.
+	recycle *recycleRequest
 }
 
 // newBackOff is the restart policy: quick first retries for a one-off crash,
@@ -47,6 +49,13 @@ func (i *Instance) supervise() {
 		ex, ok := i.watch(rot)
 		if !ok {
 			return
+		}
+		if ex.recycle != nil {
+			var replaced bool
+			if ex, replaced = i.replace(*ex.recycle); replaced {
+				continue
+			}
+			// The new process did not start: carry on as after an exit.
 		}
 		if reason, loop := exits.add(time.Now(), ex.status); loop {
 			i.fail(ex, reason)
@@ -96,6 +105,8 @@ func (i *Instance) watch(rot *logRotator) (exit, bool) {
 		case <-logTick.C:
 			rot.check(i.log)
 			continue
+		case req := <-i.recycle:
+			return exit{recycle: &req}, true
 		case <-t.C:
 		}
 		status, ended := p.ended()
