@@ -43,7 +43,7 @@ func (c *Controller) refreshPreview(s *service) {
 
 // previewSlot points the service's preview route at a running slot.
 func (c *Controller) previewSlot(s *service, run *slotRun) {
-	if err := c.proxy.SetPreview(s.conf().Name, proxy.Backend{Slot: run.name, Addrs: run.addrs()}); err != nil {
+	if err := c.proxy.SetPreview(s.conf().Name, run.backend()); err != nil {
 		c.log.Error("set preview route", "service", s.conf().Name, "slot", run.name, "err", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"deploy/config"
-	"deploy/proxy"
 	"deploy/stacks"
 	"deploy/state"
 )
@@ -54,7 +53,7 @@ func (c *Controller) Restore(ctx context.Context) error {
 				"service", sc.Name, "slot", st.Live)
 			continue
 		}
-		if _, err := c.proxy.Switch(sc.Name, proxy.Backend{Slot: st.Live, Addrs: run.addrs()}); err != nil {
+		if _, err := c.proxy.Switch(sc.Name, run.backend()); err != nil {
 			return fmt.Errorf("route %s to %s: %w", sc.Name, st.Live, err)
 		}
 		c.log.Info("serving", "service", sc.Name, "live", st.Live, "previous", st.Previous)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"deploy/config"
+	"deploy/proxy"
 	"deploy/stacks"
 )
 
@@ -104,6 +105,16 @@ func (r *slotRun) addrs() []string {
 		out[i] = r.addr(i)
 	}
 	return out
+}
+
+// backend is how the proxy reaches the slot, and which release answers
+// there (the proxy's cache keeps each release's pages apart).
+func (r *slotRun) backend() proxy.Backend {
+	b := proxy.Backend{Slot: r.name, Addrs: r.addrs()}
+	if len(r.instances) > 0 {
+		b.Release = r.instances[0].Spec().Release
+	}
+	return b
 }
 
 func (r *slotRun) addr(i int) string {

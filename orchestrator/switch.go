@@ -192,7 +192,7 @@ func (c *Controller) swap(ctx context.Context, s *service, op string, req Switch
 		return nil, nil, errorf(KindFailed, "nothing was switched", "%s %s to %s: %v", op, name, req.To, err)
 	}
 	t0 := time.Now()
-	drain, err := c.proxy.Switch(name, proxy.Backend{Slot: req.To, Addrs: run.addrs()})
+	drain, err := c.proxy.Switch(name, run.backend())
 	res.SwapUS = time.Since(t0).Microseconds()
 	if err != nil {
 		return nil, nil, c.undoLive(name, before, req.To, err)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"deploy/config"
-	"deploy/proxy"
 	"deploy/stacks"
 	"deploy/state"
 )
@@ -115,7 +114,7 @@ func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, relea
 	if live {
 		// The live slot was stopped (the maintenance path stops it); its
 		// route comes back with it.
-		if _, err := c.proxy.Switch(s.conf().Name, proxy.Backend{Slot: slot.Name, Addrs: run.addrs()}); err != nil {
+		if _, err := c.proxy.Switch(s.conf().Name, run.backend()); err != nil {
 			return nil, errorf(KindFailed, "", "route %s to %s again: %v", s.conf().Name, slot.Name, err)
 		}
 	}

@@ -77,6 +77,7 @@ func (p *Proxy) finish(o *observation, r *http.Request) {
 		}
 	case o.instance != nil:
 		o.instance.answered.observe(status, took)
+		o.instance.inFlight.Add(-1)
 	default:
 		o.pool.unreached.observe(status, took)
 	}
@@ -86,13 +87,16 @@ func (p *Proxy) finish(o *observation, r *http.Request) {
 }
 
 // relayed notes, on the observation of the request whose context is ctx (if
-// it has one), the instance whose answer the proxy relays. poolTransport
-// calls it on the request's own goroutine after each attempt that got an
-// answer, so the last attempt wins when a request is retried on a sibling.
-func relayed(ctx context.Context, in *instance) {
-	if o, ok := ctx.Value(observationKey{}).(*observation); ok {
+// it has one), the instance whose answer the proxy relays, and reports
+// whether there was one to note it on. poolTransport calls it on the
+// request's own goroutine after the attempt that got an answer; a request is
+// retried on a sibling only when its first attempt got none.
+func relayed(ctx context.Context, in *instance) bool {
+	o, ok := ctx.Value(observationKey{}).(*observation)
+	if ok {
 		o.instance = in
 	}
+	return ok
 }
 
 // observationKey finds a request's observation in its context.

@@ -19,6 +19,12 @@ type instance struct {
 	// unhealthy is the controller's last active-probe verdict; the zero
 	// value trusts the instance until a probe says otherwise.
 	unhealthy atomic.Bool
+	// draining is set while the controller restarts the instance: it gets
+	// no new request at all, not even as a last resort.
+	draining atomic.Bool
+	// inFlight counts the requests sent to the instance whose answer has
+	// not been relayed to the end.
+	inFlight atomic.Int64
 	// consecutive5xx counts the 5xx answers in a row, for passive ejection.
 	consecutive5xx atomic.Int64
 	stats          counters
@@ -39,6 +45,7 @@ func (i *instance) eject(d time.Duration) { i.ejectedUntil.Store(time.Now().Add(
 type pool struct {
 	service   string
 	slot      string
+	release   string
 	state     *serviceState // the service's, for its ejection policy
 	instances []*instance
 	next      atomic.Uint64
@@ -66,10 +73,10 @@ func (p *pool) pick(avoid *instance) *instance {
 		if in == avoid {
 			continue
 		}
-		if in.available(now) {
+		if in.available(now) && !in.draining.Load() {
 			return in
 		}
-		if fallback == nil {
+		if fallback == nil && !in.draining.Load() {
 			fallback = in
 		}
 	}

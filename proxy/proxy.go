@@ -20,6 +20,7 @@ import (
 var (
 	ErrUnknownService = errors.New("unknown service")
 	ErrNoInstances    = errors.New("a slot needs at least one instance address")
+	ErrUnknownSlot    = errors.New("no such slot or instance in the proxy")
 )
 
 // Options configure a Proxy.
@@ -34,10 +35,12 @@ type Options struct {
 	HealthPath string
 }
 
-// Backend is one slot of a service and the addresses of its instances.
+// Backend is one slot of a service, the release it runs and the addresses
+// of its instances.
 type Backend struct {
-	Slot  string
-	Addrs []string
+	Slot    string
+	Release string
+	Addrs   []string
 }
 
 // Proxy routes requests to the live slot of the service their Host names.
@@ -97,13 +100,14 @@ func (p *Proxy) Switch(service string, to Backend) (*Drain, error) {
 }
 
 // poolFor returns the pool of the slot, replacing it when the slot's
-// addresses changed (a restarted slot on other ports). Callers hold p.mu.
+// addresses or release changed (a slot restarted on other ports or with
+// another release). Callers hold p.mu.
 func (p *Proxy) poolFor(r *route, b Backend) *pool {
 	k := poolKey{r.service, b.Slot}
-	if pl, ok := p.pools[k]; ok && pl.sameAddrs(b.Addrs) {
+	if pl, ok := p.pools[k]; ok && pl.release == b.Release && pl.sameAddrs(b.Addrs) {
 		return pl
 	}
-	pl := &pool{service: r.service, slot: b.Slot, state: r.state, unreached: newAnswered()}
+	pl := &pool{service: r.service, slot: b.Slot, release: b.Release, state: r.state, unreached: newAnswered()}
 	byAddr := map[string]*answered{}
 	for _, a := range b.Addrs {
 		// An address listed twice gets one set of request metrics, so that

@@ -56,9 +56,12 @@ func (t *poolTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // attempt sends the request to one instance and counts the outcome; an
 // instance that answered is named on the request's observation.
 func (t *poolTransport) attempt(in *instance, req *http.Request) (*http.Response, error) {
+	in.inFlight.Add(1)
 	resp, err := t.send(in, req)
-	if err == nil {
-		relayed(req.Context(), in)
+	// The count ends with the request's observation when the answer is
+	// relayed; without one (no answer, or no observation) it ends now.
+	if err != nil || !relayed(req.Context(), in) {
+		in.inFlight.Add(-1)
 	}
 	if d, ejected := t.pool.record(in, req, resp, err); ejected {
 		t.log.Warn("instance out of rotation after consecutive 5xx answers",
