@@ -51,3 +51,13 @@ type Restart struct {
 	// Schedule as written ("daily 04:30", "30 4 * * *", "@every 6h").
 	Schedule string
 }
+
+// Job returns the service's job of that name, or nil.
+func (s *Service) Job(name string) *Job {
+	for i := range s.Jobs {
+		if s.Jobs[i].Name == name {
+			return &s.Jobs[i]
+		}
+	}
+	return nil
+}

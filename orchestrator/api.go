@@ -36,6 +36,7 @@ func NewAPI(c *Controller) *API {
 	a.mux.HandleFunc("POST /v1/services/{service}/maintenance", mutation(a, c.Maintenance))
 	a.mux.HandleFunc("POST /v1/services/{service}/pause", mutation(a, c.Pause))
 	a.mux.HandleFunc("POST /v1/services/{service}/resume", mutation(a, c.Resume))
+	a.mux.HandleFunc("POST /v1/services/{service}/restart", mutation(a, c.Restart))
 	a.mux.HandleFunc("GET /v1/services/{service}/logs", a.logs)
 	a.mux.HandleFunc("GET /v1/services/{service}/export", a.export)
 	a.mux.HandleFunc("GET /v1/releases", a.releasesList)
@@ -105,6 +106,9 @@ func (r *MaintenanceRequest) setCaller(service, actor string) {
 }
 func (r *PauseRequest) setCaller(service, actor string)  { r.Service, r.Actor = service, actor }
 func (r *ResumeRequest) setCaller(service, actor string) { r.Service, r.Actor = service, actor }
+func (r *RestartRequest) setCaller(service, actor string) {
+	r.Service, r.Actor = service, actor
+}
 
 // mutation serves one mutating operation. It runs to the end even when the
 // client goes away: a half-done switch or start helps nobody.

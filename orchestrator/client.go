@@ -74,6 +74,11 @@ func (c *Client) Resume(ctx context.Context, req ResumeRequest) (*PauseResult, e
 	return post[PauseResult](ctx, c, serviceOp(req.Service, "resume"), req)
 }
 
+// Restart restarts a service's live slot without dropping a request.
+func (c *Client) Restart(ctx context.Context, req RestartRequest) (*RestartResult, error) {
+	return post[RestartResult](ctx, c, serviceOp(req.Service, "restart"), req)
+}
+
 // Up starts a slot.
 func (c *Client) Up(ctx context.Context, req UpRequest) (*UpResult, error) {
 	return post[UpResult](ctx, c, serviceOp(req.Service, "up"), req)

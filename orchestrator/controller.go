@@ -64,6 +64,8 @@ type Controller struct {
 	// access is the proxy's access log file; nil when it is off.
 	accessMu sync.Mutex
 	access   *logfile.File
+	// schedules run the scheduled restarts.
+	schedules *restartSchedules
 }
 
 // service is the runtime of one configured service.
@@ -75,6 +77,11 @@ type service struct {
 
 	mu    sync.Mutex
 	slots map[string]*slotRun
+
+	// jobsMu guards jobs, the processes of the singleton jobs: one per job
+	// from the live slot, plus those still draining on another slot.
+	jobsMu sync.Mutex
+	jobs   []*jobRun
 }
 
 func newService(sc *config.Service) *service {
@@ -115,7 +122,8 @@ func New(cfg *config.Config, store state.Store, releases *release.Store, p *prox
 		return nil, err
 	}
 	c := &Controller{certs: tlsCerts, store: store, releases: releases, proxy: p, log: log,
-		unpacking: map[string]string{}, previewToken: newPreviewToken(), zeoServers: map[string]*zeoServer{}}
+		unpacking: map[string]string{}, previewToken: newPreviewToken(), zeoServers: map[string]*zeoServer{},
+		schedules: newRestartSchedules()}
 	c.cfg.Store(cfg)
 	c.metrics = newMetrics(c)
 	c.parts = newPluginParts(cfg, plugins.NewHost(log))

@@ -68,6 +68,7 @@ func (c *Controller) stopSlot(ctx context.Context, s *service, run *slotRun) (pr
 	dctx, cancel := context.WithTimeout(ctx, s.conf().DrainTimeout)
 	drain := c.proxy.WaitIdle(dctx, s.conf().Name, run.name)
 	cancel()
+	c.stopJobsOf(ctx, s, run.name)
 	if err := run.stop(ctx); err != nil {
 		return drain, errorf(KindFailed, "see the instance logs; run deploy down again", "stop %s slot %s: %v", s.conf().Name, run.name, err)
 	}

@@ -92,6 +92,9 @@ func (c *Controller) Reload(_ context.Context, req ReloadRequest) (res *ReloadRe
 	slices.Sort(res.Removed)
 	c.apply(cfg, next)
 	c.useAccessLog(access, cfg.Proxy.AccessLog)
+	for _, s := range next {
+		c.syncJobs(s)
+	}
 	c.log.Info("configuration reloaded", "file", old.File, "added", res.Added, "removed", res.Removed, "changed", res.Changed)
 	return res, nil
 }
@@ -108,6 +111,7 @@ func (c *Controller) apply(cfg *config.Config, services map[string]*service) {
 	if c.certs != nil {
 		c.certs.SetSites(certificateSites(cfg))
 	}
+	c.scheduleRestarts()
 }
 
 // loadForReload loads the configuration file and renders its diagnostics as

@@ -58,12 +58,16 @@ func (c *Controller) Restore(ctx context.Context) error {
 		}
 		c.log.Info("serving", "service", sc.Name, "live", st.Live, "previous", st.Previous)
 	}
+	for _, sc := range c.conf().Services {
+		c.restoreJobs(c.serviceMap()[sc.Name], snap.Service(sc.Name).Jobs)
+	}
 	// Certificates last: they are obtained in the background through the
 	// proxy's listeners, which start serving as soon as Restore returns,
 	// while restoring slots can take as long as their instances need.
 	if c.certs != nil {
 		c.certs.SetSites(certificateSites(c.conf()))
 	}
+	c.scheduleRestarts()
 	return nil
 }
 
@@ -138,6 +142,7 @@ func (c *Controller) Shutdown(ctx context.Context, stopStacks bool) {
 			runs = append(runs, r)
 		}
 		s.mu.Unlock()
+		c.endJobs(ctx, s, stopStacks)
 		for _, r := range runs {
 			if !stopStacks {
 				r.detach()
@@ -148,6 +153,7 @@ func (c *Controller) Shutdown(ctx context.Context, stopStacks bool) {
 			}
 		}
 	}
+	c.stopSchedules()
 	c.shutdownZEOServers(ctx, stopStacks)
 	c.parts.host.Close()
 	if c.certs != nil {

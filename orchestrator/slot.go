@@ -194,6 +194,16 @@ func (r *slotRun) waitReady(ctx context.Context) error {
 	})
 }
 
+// markReady records that instance i answered its ready path just now, and
+// brings it back into rotation if probes had taken it out while it
+// restarted: the probes' streak starts afresh from this answer.
+func (r *slotRun) markReady(i int) {
+	prev := r.health[i].Swap(&probeResult{ok: true, at: time.Now(), healthy: true, streak: 1})
+	if prev != nil && !prev.healthy && r.onHealth != nil {
+		r.onHealth(r.addr(i), true)
+	}
+}
+
 // readyError carries the failing instance so the caller can show its log.
 type readyError struct {
 	err      error

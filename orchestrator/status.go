@@ -26,6 +26,9 @@ type ServiceStatus struct {
 	// Certificates are those of the service's hosts and preview hosts on
 	// the TLS listeners; empty without https_listen.
 	Certificates []certs.HostStatus `json:"certificates,omitempty"`
+	// NextRestart is when the restart block restarts the live slot next.
+	NextRestart time.Time   `json:"next_restart,omitzero"`
+	Jobs        []JobStatus `json:"jobs,omitempty"`
 }
 
 // PauseStatus says since when a service's requests are held, and how many
@@ -96,6 +99,8 @@ func (c *Controller) serviceStatus(s *service, st *state.Service) ServiceStatus 
 	ss := ServiceStatus{Service: s.conf().Name, Hosts: s.conf().Hosts, Default: s.conf().Default, Live: st.Live, Previous: st.Previous,
 		Preview: c.proxy.Preview(s.conf().Name), Maintenance: st.Maintenance, Certificates: c.certificateStatus(s.conf())}
 	ss.Busy, ss.BusySince = s.busy.current()
+	ss.NextRestart = c.nextRestart(s.conf().Name)
+	ss.Jobs = s.jobStatus()
 	if since, waiting, ok := c.proxy.Paused(s.conf().Name); ok {
 		ss.Pause = &PauseStatus{Since: since, Waiting: waiting}
 	}

@@ -130,6 +130,7 @@ func (c *Controller) finishSwitch(ctx context.Context, s *service, res *SwitchRe
 		return
 	}
 	c.refreshPreview(s)
+	c.syncJobs(s)
 	go c.pruneReleases()
 	if drain != nil {
 		dctx, cancel := context.WithTimeout(ctx, s.conf().DrainTimeout)

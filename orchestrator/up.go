@@ -117,6 +117,7 @@ func (c *Controller) up(ctx context.Context, s *service, slot config.Slot, relea
 		if _, err := c.proxy.Switch(s.conf().Name, run.backend()); err != nil {
 			return nil, errorf(KindFailed, "", "route %s to %s again: %v", s.conf().Name, slot.Name, err)
 		}
+		c.syncJobs(s)
 	}
 	c.retireStackDirs(s.conf().Name, slot.Name, st.release)
 	c.refreshPreview(s)

@@ -32,6 +32,20 @@ type Service struct {
 	// migration must not come back half-migrated because the controller
 	// restarted.
 	Maintenance *Maintenance `json:"maintenance,omitempty"`
+	// Jobs are the processes of the service's singleton jobs, so that a
+	// restarted controller adopts them rather than starting a second one.
+	Jobs []Job `json:"jobs,omitempty"`
+}
+
+// Job is one process of a singleton job, from the slot whose release it
+// runs. Two processes of one job exist only while the old one drains.
+type Job struct {
+	Name      string `json:"name"`
+	Slot      string `json:"slot"`
+	Release   string `json:"release,omitempty"`
+	PID       int    `json:"pid,omitempty"`
+	StartTime uint64 `json:"start_time,omitempty"`
+	Draining  bool   `json:"draining,omitempty"`
 }
 
 // Maintenance says that the proxy answers a service's visitors with the

@@ -95,7 +95,29 @@ func printServiceStatus(out io.Writer, s orchestrator.ServiceStatus) {
 			}
 		}
 	}
+	printJobs(out, s.Jobs)
+	if !s.NextRestart.IsZero() {
+		fmt.Fprintf(out, "  next scheduled restart: %s\n", s.NextRestart.Format("2006-01-02 15:04 MST"))
+	}
 	printCertificates(out, s.Certificates)
+}
+
+// printJobs says where each singleton job runs, and which still drain.
+func printJobs(out io.Writer, jobs []orchestrator.JobStatus) {
+	for _, j := range jobs {
+		state := fmt.Sprintf("pid %d", j.PID)
+		switch {
+		case j.Failed != "":
+			state = "FAILED: " + j.Failed
+		case !j.Running:
+			state = "not running (restarting)"
+		}
+		where := "runs from " + j.Slot
+		if !j.DrainingSince.IsZero() {
+			where = fmt.Sprintf("drains on %s since %s", j.Slot, since(j.DrainingSince))
+		}
+		fmt.Fprintf(out, "  job %s: %s (%s), %s\n", j.Job, where, orDash(j.Release), state)
+	}
 }
 
 // printCertificates prints one line per host served over TLS.
