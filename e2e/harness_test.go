@@ -298,6 +298,7 @@ func (s *site) cleanup() {
 			Slots map[string]struct {
 				Instances []struct{ PID int } `json:"instances"`
 			} `json:"slots"`
+			Jobs []struct{ PID int } `json:"jobs"`
 		} `json:"services"`
 		ZEO map[string]struct{ PID int } `json:"zeo"`
 	}
@@ -308,6 +309,11 @@ func (s *site) cleanup() {
 		}
 	}
 	for _, svc := range snap.Services {
+		for _, j := range svc.Jobs {
+			if j.PID > 0 {
+				syscall.Kill(-j.PID, syscall.SIGKILL)
+			}
+		}
 		for _, sl := range svc.Slots {
 			for _, in := range sl.Instances {
 				if in.PID > 0 {
