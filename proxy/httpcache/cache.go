@@ -100,7 +100,7 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, p Partition, origi
 		c.counts.add(Hit)
 		return Hit
 	}
-	// Misses are counted before origin is called: it may panic.
+	// Misses are counted before origin is called, since it may panic.
 	if rd.revalidate || r.Method == http.MethodHead {
 		// Nothing to wait for: the client wants the origin's own answer,
 		// or a HEAD answer, which has no body to store.
