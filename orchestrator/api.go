@@ -37,6 +37,7 @@ func NewAPI(c *Controller) *API {
 	a.mux.HandleFunc("POST /v1/services/{service}/pause", mutation(a, c.Pause))
 	a.mux.HandleFunc("POST /v1/services/{service}/resume", mutation(a, c.Resume))
 	a.mux.HandleFunc("POST /v1/services/{service}/restart", mutation(a, c.Restart))
+	a.mux.HandleFunc("POST /v1/services/{service}/cache/purge", mutation(a, c.PurgeCache))
 	a.mux.HandleFunc("GET /v1/services/{service}/logs", a.logs)
 	a.mux.HandleFunc("GET /v1/services/{service}/export", a.export)
 	a.mux.HandleFunc("GET /v1/releases", a.releasesList)
@@ -106,6 +107,7 @@ func (r *MaintenanceRequest) setCaller(service, actor string) {
 }
 func (r *PauseRequest) setCaller(service, actor string)  { r.Service, r.Actor = service, actor }
 func (r *ResumeRequest) setCaller(service, actor string) { r.Service, r.Actor = service, actor }
+func (r *PurgeRequest) setCaller(service, actor string)  { r.Service, r.Actor = service, actor }
 func (r *RestartRequest) setCaller(service, actor string) {
 	r.Service, r.Actor = service, actor
 }

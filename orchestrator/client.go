@@ -79,6 +79,11 @@ func (c *Client) Restart(ctx context.Context, req RestartRequest) (*RestartResul
 	return post[RestartResult](ctx, c, serviceOp(req.Service, "restart"), req)
 }
 
+// PurgeCache empties a service's cache, or some of its paths.
+func (c *Client) PurgeCache(ctx context.Context, req PurgeRequest) (*PurgeResult, error) {
+	return post[PurgeResult](ctx, c, serviceOp(req.Service, "cache/purge"), req)
+}
+
 // Up starts a slot.
 func (c *Client) Up(ctx context.Context, req UpRequest) (*UpResult, error) {
 	return post[UpResult](ctx, c, serviceOp(req.Service, "up"), req)

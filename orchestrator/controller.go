@@ -159,6 +159,7 @@ func (c *Controller) routes(cfg *config.Config) []proxy.Service {
 			PreviewHosts: sc.Preview.Hosts, PreviewTokens: tokens,
 			Eject5xx: sc.Health.Eject5xx, EjectFor: sc.Health.EjectFor,
 			VirtualHost: virtualHost(sc.VirtualHost),
+			Cache:       cacheOptions(sc.Cache),
 		})
 	}
 	return routes

@@ -114,6 +114,11 @@ func (r *slotRun) backend() proxy.Backend {
 	if len(r.instances) > 0 {
 		b.Release = r.instances[0].Spec().Release
 	}
+	if b.Release == workdirRelease {
+		// The stack dir may have changed between two starts: only a built
+		// release is known to answer alike in every slot.
+		b.Release += "@" + r.name
+	}
 	return b
 }
 

@@ -29,6 +29,8 @@ type ServiceStatus struct {
 	// NextRestart is when the restart block restarts the live slot next.
 	NextRestart time.Time   `json:"next_restart,omitzero"`
 	Jobs        []JobStatus `json:"jobs,omitempty"`
+	// Cache counts the service's cache hits and misses; nil without one.
+	Cache *proxy.CacheStats `json:"cache,omitempty"`
 }
 
 // PauseStatus says since when a service's requests are held, and how many
@@ -101,6 +103,9 @@ func (c *Controller) serviceStatus(s *service, st *state.Service) ServiceStatus 
 	ss.Busy, ss.BusySince = s.busy.current()
 	ss.NextRestart = c.nextRestart(s.conf().Name)
 	ss.Jobs = s.jobStatus()
+	if cs, ok := c.proxy.CacheStats(s.conf().Name); ok {
+		ss.Cache = &cs
+	}
 	if since, waiting, ok := c.proxy.Paused(s.conf().Name); ok {
 		ss.Pause = &PauseStatus{Since: since, Waiting: waiting}
 	}

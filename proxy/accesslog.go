@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"deploy/proxy/httpcache"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -81,6 +82,9 @@ func (p *Proxy) logAccess(al *accessLog, o *observation, r *http.Request, status
 	)
 	if o.preview {
 		attrs = append(attrs, slog.Bool("preview", true))
+	}
+	if o.cache != httpcache.Bypass {
+		attrs = append(attrs, slog.String("cache", o.cache.String()))
 	}
 	attrs = append(attrs, slog.String("user_agent", r.UserAgent()))
 	if ref := r.Referer(); ref != "" {

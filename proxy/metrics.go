@@ -20,6 +20,7 @@ const (
 	replyMaintenance
 	replyPausedTooLong
 	replyHealth
+	replyPurge
 	replyReasons // how many there are, replyNone included
 )
 
@@ -30,6 +31,7 @@ var replyReasonNames = [replyReasons]string{
 	replyMaintenance:   "maintenance",
 	replyPausedTooLong: "paused_too_long",
 	replyHealth:        "health",
+	replyPurge:         "purge",
 }
 
 // statusClasses are the code label values of deploy_proxy_requests_total:
@@ -44,6 +46,9 @@ func statusClass(code int) int {
 	return min(max(code/100, 1), 5) - 1
 }
 
+// cacheInstance is the instance label of the requests a cache answered.
+const cacheInstance = "cache"
+
 // durationBuckets are the upper bounds, in seconds, of the request duration
 // histogram: from a cached page to a long report.
 var durationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
@@ -52,7 +57,8 @@ var durationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 
 var (
 	requestsDesc = prometheus.NewDesc("deploy_proxy_requests_total",
 		"Client requests sent to a slot, by the instance whose answer was relayed "+
-			`(instance="" when the proxy answered for the slot without one: backend error, refused path, client gone) `+
+			`(instance="" when the proxy answered for the slot without one: backend error, refused path, client gone; `+
+			`instance="cache" when the service's cache answered) `+
 			"and by the class of the status the client was answered with.",
 		[]string{"service", "slot", "instance", "code"}, nil)
 	durationDesc = prometheus.NewDesc("deploy_proxy_request_duration_seconds",
@@ -70,7 +76,7 @@ var (
 		"Client requests the proxy answered by itself without a slot, by reason: "+
 			"no_service (404, no service for the host), no_live_slot (503, the service has no live or preview slot), "+
 			"maintenance (503, the maintenance page), paused_too_long (503, held by a pause longer than it allows), "+
-			"health (the proxy's health path).",
+			"health (the proxy's health path), purge (PURGE requests, refused ones included).",
 		[]string{"reason"}, nil)
 )
 
@@ -105,7 +111,7 @@ func (p *Proxy) Collector() prometheus.Collector { return collector{p} }
 type collector struct{ p *Proxy }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{requestsDesc, durationDesc, upstreamErrorsDesc, inFlightDesc, repliesDesc} {
+	for _, d := range append([]*prometheus.Desc{requestsDesc, durationDesc, upstreamErrorsDesc, inFlightDesc, repliesDesc}, cacheDescs...) {
 		ch <- d
 	}
 }
@@ -119,6 +125,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	for _, pl := range pools {
 		ch <- prometheus.MustNewConstMetric(inFlightDesc, prometheus.GaugeValue, float64(pl.inFlight.Load()), pl.service, pl.slot)
 		collectAnswered(ch, pl, "", pl.unreached)
+		if pl.state.cache.Load() != nil {
+			collectAnswered(ch, pl, cacheInstance, pl.cached)
+		}
 		for i, in := range pl.instances {
 			if slices.ContainsFunc(pl.instances[:i], func(o *instance) bool { return o.addr == in.addr }) {
 				continue // an address listed twice was reported with its first entry
@@ -136,6 +145,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	for r := replyNone + 1; r < replyReasons; r++ {
 		ch <- prometheus.MustNewConstMetric(repliesDesc, prometheus.CounterValue, float64(c.p.replies[r].Load()), replyReasonNames[r])
 	}
+	c.collectCaches(ch)
 }
 
 // collectAnswered reports every class, zeros included, so that a series

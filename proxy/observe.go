@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"deploy/proxy/httpcache"
 )
 
 // statusClientClosed is what a request is observed with when its client went
@@ -28,6 +30,9 @@ type observation struct {
 	reason   replyReason // why the proxy answered by itself; replyNone when it did not
 	pool     *pool       // nil when the proxy answered without one
 	instance *instance   // whose answer was relayed; nil when none was reached
+	// cache says how the service's cache took the request; Bypass when it
+	// has none.
+	cache httpcache.Outcome
 }
 
 func newObservation(w http.ResponseWriter) *observation {
@@ -78,6 +83,8 @@ func (p *Proxy) finish(o *observation, r *http.Request) {
 	case o.instance != nil:
 		o.instance.answered.observe(status, took)
 		o.instance.inFlight.Add(-1)
+	case o.cache == httpcache.Hit || o.cache == httpcache.Coalesced:
+		o.pool.cached.observe(status, took)
 	default:
 		o.pool.unreached.observe(status, took)
 	}

@@ -54,7 +54,9 @@ type pool struct {
 	// unreached counts the client requests of the slot that no instance
 	// answered: backend errors, paths the rewriting refused, clients gone.
 	unreached *answered
-	handler   *httputil.ReverseProxy
+	// cached counts the client requests the service's cache answered.
+	cached  *answered
+	handler *httputil.ReverseProxy
 }
 
 // pick returns the next instance in round-robin order, skipping unhealthy

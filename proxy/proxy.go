@@ -107,7 +107,7 @@ func (p *Proxy) poolFor(r *route, b Backend) *pool {
 	if pl, ok := p.pools[k]; ok && pl.release == b.Release && pl.sameAddrs(b.Addrs) {
 		return pl
 	}
-	pl := &pool{service: r.service, slot: b.Slot, release: b.Release, state: r.state, unreached: newAnswered()}
+	pl := &pool{service: r.service, slot: b.Slot, release: b.Release, state: r.state, unreached: newAnswered(), cached: newAnswered()}
 	byAddr := map[string]*answered{}
 	for _, a := range b.Addrs {
 		// An address listed twice gets one set of request metrics, so that
@@ -190,6 +190,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		o.answer(healthReply)
 		return
 	}
+	if r.Method == methodPurge {
+		o.answer(p.purge(r, o))
+		return
+	}
 	pl, answer := p.acquire(r, o)
 	if pl == nil {
 		if answer != nil { // nil: the client left while held by a pause
@@ -208,7 +212,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	pl.handler.ServeHTTP(&o.rec, r)
+	if !p.serveCached(o, pl, r) {
+		pl.handler.ServeHTTP(&o.rec, r)
+	}
 }
 
 // acquire picks the pool for a request and counts the request in it. The

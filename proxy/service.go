@@ -30,6 +30,8 @@ type Service struct {
 	// VirtualHost, when set, rewrites every request of the service (preview
 	// ones too) for Zope's VirtualHostMonster; nil: paths go as they came.
 	VirtualHost *VirtualHost
+	// Cache, when set, keeps the service's cacheable answers (per release).
+	Cache *CacheOptions
 }
 
 // serviceState is what a service keeps from one Configure to the next. The
@@ -41,7 +43,8 @@ type serviceState struct {
 	pause       atomic.Pointer[pauseGate] // nil when not paused
 	// vhost lives here rather than in the route because a request reaches
 	// its service's settings through its pool, which holds this state.
-	vhost atomic.Pointer[vhost] // nil: no VirtualHostMonster rewriting
+	vhost atomic.Pointer[vhost]        // nil: no VirtualHostMonster rewriting
+	cache atomic.Pointer[serviceCache] // nil: nothing is cached
 }
 
 // ejectPolicy is the passive-ejection setting of a service; immutable, so
@@ -76,6 +79,7 @@ func (p *Proxy) Configure(services []Service) {
 		}
 		r.state.eject.Store(newEjectPolicy(s))
 		r.state.vhost.Store(newVhost(s.VirtualHost))
+		configureCache(r.state, s.Cache)
 		next.byName[s.Name] = r
 		for _, h := range s.PreviewHosts {
 			h = normalizeHost(h)

@@ -98,7 +98,7 @@ then rolled back) and 5 (refused: busy, migration needed, bad input).`,
 	root.AddCommand(newServeCmd(g), newValidateCmd(g), newUpCmd(g), newDownCmd(g),
 		newSwitchCmd(g), newRollbackCmd(g), newStatusCmd(g), newHistoryCmd(g),
 		newBuildCmd(g), newReleasesCmd(g), newLogsCmd(g), newExportCmd(g),
-		newCheckCmd(g), newReleaseCmd(g), newMaintenanceCmd(g), newPauseCmd(g), newResumeCmd(g), newRestartCmd(g),
+		newCheckCmd(g), newReleaseCmd(g), newMaintenanceCmd(g), newPauseCmd(g), newResumeCmd(g), newRestartCmd(g), newCacheCmd(g),
 		newZEOCmd(g), newPluginsCmd(g), newReloadCmd(g),
 		newSystemdUnitCmd(g), newLogrotateCmd(g), newCompletionCmd(g))
 	registerCompletions(root, g)

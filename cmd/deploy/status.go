@@ -96,6 +96,10 @@ func printServiceStatus(out io.Writer, s orchestrator.ServiceStatus) {
 		}
 	}
 	printJobs(out, s.Jobs)
+	if c := s.Cache; c != nil {
+		fmt.Fprintf(out, "  cache: %d hits, %d coalesced, %d misses, %d not cacheable; %d entries, %s of %s\n",
+			c.Hits, c.Coalesced, c.Misses, c.Bypasses, c.Entries, byteSize(c.Bytes), byteSize(c.MaxSize))
+	}
 	if !s.NextRestart.IsZero() {
 		fmt.Fprintf(out, "  next scheduled restart: %s\n", s.NextRestart.Format("2006-01-02 15:04 MST"))
 	}
