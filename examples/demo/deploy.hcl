@@ -39,6 +39,12 @@ service "demo" {
     hosts = ["preview.demo.localhost"]
   }
 
+  # The proxy keeps what the application marks cacheable (/static/ here),
+  # apart for every release: a switch never serves the old release's files.
+  cache {
+    max_size = "64MB"
+  }
+
   # A switch and a release go ahead only when these pass on every instance
   # and through the preview route.
   check "home" {

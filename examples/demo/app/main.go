@@ -82,6 +82,15 @@ func main() {
 		}
 		fmt.Fprintln(w, who)
 	})
+	mux.HandleFunc("/static/", func(w http.ResponseWriter, r *http.Request) {
+		if failing(w) {
+			return
+		}
+		// Theme files are what a shared cache in front keeps; the answer
+		// names the release it came from, so a stale one shows.
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		fmt.Fprintln(w, who, "path="+r.URL.EscapedPath())
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if failing(w) {
 			return
