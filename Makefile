@@ -8,6 +8,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZ_PARSE   ?= 100000x
 FUZZ_EXTRACT ?= 8000x
 FUZZ_ZEO     ?= 200000x
+FUZZ_CACHE   ?= 100000x
 
 .PHONY: all build plugins proto demo test race fuzz lint bench clean
 
@@ -42,6 +43,7 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=$(FUZZ_PARSE) ./config/
 	$(GO) test -run=NONE -fuzz=FuzzExtract -fuzztime=$(FUZZ_EXTRACT) -fuzzminimizetime=200x ./stacks/release/
 	$(GO) test -run=NONE -fuzz=FuzzReadMessage -fuzztime=$(FUZZ_ZEO) ./zeo/
+	$(GO) test -run=NONE -fuzz=FuzzServe -fuzztime=$(FUZZ_CACHE) ./proxy/httpcache/
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

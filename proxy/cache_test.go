@@ -16,7 +16,7 @@ import (
 // cachingBackend starts a real HTTP server that answers its name and the
 // path, cacheable by a shared cache under /public/ and private elsewhere;
 // /hold/ answers only once release is closed. It counts the requests it got.
-func cachingBackend(t *testing.T, name string, release <-chan struct{}) (addr string, hits *atomic.Int64) {
+func cachingBackend(t testing.TB, name string, release <-chan struct{}) (addr string, hits *atomic.Int64) {
 	t.Helper()
 	hits = &atomic.Int64{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -33,6 +33,18 @@ func BenchmarkProxy_SmallResponseVirtualHost(b *testing.B) {
 	benchSmallResponse(b, Service{Name: "bench", Hosts: []string{"bench.test"}, VirtualHost: &VirtualHost{Root: "/Plone"}}, false)
 }
 
+// BenchmarkProxy_SmallResponseCached is BenchmarkProxy_SmallResponse for a
+// page the service's cache keeps: every request after the first is a hit,
+// so the difference between the two is what the cache saves.
+func BenchmarkProxy_SmallResponseCached(b *testing.B) {
+	svc := Service{Name: "bench", Hosts: []string{"bench.test"}, Cache: &CacheOptions{MaxSize: 64 << 20}}
+	p := New(Options{})
+	p.Configure([]Service{svc})
+	addr, _ := cachingBackend(b, "blue", nil)
+	mustSwitch(b, p, "bench", "blue", addr)
+	benchRequests(b, p, "/public/page", "blue /public/page")
+}
+
 func benchSmallResponse(b *testing.B, svc Service, accessLog bool) {
 	p := New(Options{})
 	p.Configure([]Service{svc})
@@ -45,19 +57,25 @@ func benchSmallResponse(b *testing.B, svc Service, accessLog bool) {
 		p.SetAccessLog(f, 1)
 	}
 	mustSwitch(b, p, "bench", "blue", testBackend(b, "blue"))
+	benchRequests(b, p, "/", "blue")
+}
+
+// benchRequests sends GETs of path through p, from as many keep-alive
+// clients as the benchmark runs goroutines, and checks the first answer.
+func benchRequests(b *testing.B, p *Proxy, path, want string) {
 	base := testProxy(b, p)
 
 	tr := &http.Transport{MaxIdleConnsPerHost: 1024, DisableCompression: true}
 	b.Cleanup(tr.CloseIdleConnections)
 	client := &http.Client{Transport: tr}
-	if code, body := get(b, client, base, "bench.test", "/"); code != http.StatusOK || body != "blue" {
-		b.Fatalf("through the proxy: %d %q, want 200 \"blue\"", code, body)
+	if code, body := get(b, client, base, "bench.test", path); code != http.StatusOK || body != want {
+		b.Fatalf("through the proxy: %d %q, want 200 %q", code, body, want)
 	}
 
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
-		req, err := http.NewRequest(http.MethodGet, base+"/", nil)
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
 		if err != nil {
 			b.Error(err)
 			return
