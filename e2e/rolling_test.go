@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -108,5 +110,41 @@ func TestRestart_WithoutALiveSlotIsRefusedAndChangesNothing(t *testing.T) {
 	}
 	if _, errOut, code := s.run("restart", "nope"); code != 2 || !strings.Contains(errOut, `no service named "nope"`) {
 		t.Errorf("restart of an unknown service: exit %d %q", code, errOut)
+	}
+}
+
+func TestRestart_AnInstanceThatComesBackBrokenStaysOutOfRotationAndNoVisitorSeesIt(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, siteOptions{instances: 2, service: `check "home" {
+    http {
+      path          = "/"
+      body_contains = "service=demo"
+    }
+  }`})
+	s.liveOn("blue")
+	// The demo app reads fail-after as it starts: restarted instances
+	// answer 500 to everything but their ready path.
+	if err := os.WriteFile(filepath.Join(s.dir, "fail-after"), []byte("0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	rep, wg := s.runLoad(8, stop)
+	_, errOut, code := s.run("restart", "demo")
+	close(stop)
+	wg.Wait()
+
+	if code != 1 || !strings.Contains(errOut, "restart of demo stopped at instance 1") || !strings.Contains(errOut, "stays out of rotation") {
+		t.Errorf("restart onto a broken start: exit %d %q, want it stopped at the first instance", code, errOut)
+	}
+	if len(rep.failures) > 0 {
+		t.Errorf("%d requests failed while the broken instance was out of rotation; first: %+v", len(rep.failures), rep.failures[0])
+	}
+	for range 10 {
+		if resp, body := s.request("demo.test", "/"); resp.StatusCode != 200 || !strings.Contains(body, "instance=2") {
+			t.Fatalf("after the stopped restart: %d %q, want instance 2 answering alone", resp.StatusCode, body)
+		}
+	}
+	if e := s.lastEntry("restart"); e["result"] != "failed" {
+		t.Errorf("history entry %v, want the failed restart", e)
 	}
 }
