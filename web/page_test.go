@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"deploy/orchestrator"
+	"deploy/proxy"
 	"deploy/state"
 )
 
@@ -215,5 +216,26 @@ func TestPage_ShowsABusyOperationMaintenanceAndPause(t *testing.T) {
 		if !strings.Contains(body, `data-field="`+f+`" hidden>`) {
 			t.Errorf("a quiet service shows %s", f)
 		}
+	}
+}
+
+func TestPage_ShowsWhereJobsRunTheCacheAndTheNextRestart(t *testing.T) {
+	st := demoStatus()
+	since := time.Date(2026, 3, 1, 12, 0, 0, 0, time.Local)
+	st.Jobs = []orchestrator.JobStatus{
+		{Job: "maildrop", Slot: "green", PID: 4242, Running: true},
+		{Job: "maildrop", Slot: "blue", PID: 4141, Running: true, DrainingSince: since},
+	}
+	st.Cache = &proxy.CacheStats{Hits: 90, Misses: 10, Entries: 12, Bytes: 3 << 20, MaxSize: 64 << 20}
+	st.NextRestart = time.Date(2026, 3, 2, 4, 30, 0, 0, time.Local)
+	s := New(&fakeController{services: []orchestrator.ServiceStatus{st}}, Options{})
+	want := `data-field="duties">job maildrop runs on green (pid 4242); job maildrop draining on blue since 2026-03-01 12:00:00; ` +
+		`cache: 90% hits, 12 entries, 3.0 of 64 MiB; next scheduled restart 2026-03-02 04:30</p>`
+	if body := get(s, "/").Body.String(); !strings.Contains(body, want) {
+		t.Errorf("page lacks %s", want)
+	}
+	quiet := New(&fakeController{services: []orchestrator.ServiceStatus{demoStatus()}}, Options{})
+	if body := get(quiet, "/").Body.String(); !strings.Contains(body, `data-field="duties" hidden>`) {
+		t.Errorf("a service without jobs, cache or schedule shows the duties line")
 	}
 }

@@ -31,6 +31,7 @@ type serviceView struct {
 	BusyText        string        `json:"busy_text,omitempty"`
 	MaintenanceText string        `json:"maintenance_text,omitempty"`
 	PauseText       string        `json:"pause_text,omitempty"`
+	DutiesText      string        `json:"duties_text,omitempty"`
 	Slots           []slotView    `json:"slots"`
 	History         []historyView `json:"history"`
 	HistoryError    string        `json:"history_error,omitempty"`
@@ -92,6 +93,7 @@ func (s *Server) serviceView(svc orchestrator.ServiceStatus, now time.Time) serv
 	if p := svc.Pause; p != nil {
 		sv.PauseText = fmt.Sprintf("paused since %s: %d requests held until deploy resume %s", clock(p.Since), p.Waiting, svc.Service)
 	}
+	sv.DutiesText = dutiesText(svc)
 	for _, sl := range svc.Slots {
 		sv.Slots = append(sv.Slots, s.slotView(svc.Service, sl, now))
 	}

@@ -116,6 +116,7 @@
     show(field(sec, "busy"), svc.busy_text);
     show(field(sec, "maintenance"), svc.maintenance_text);
     show(field(sec, "pause"), svc.pause_text);
+    show(field(sec, "duties"), svc.duties_text);
 
     const rows = sec.querySelectorAll("tr[data-slot]");
     svc.slots.forEach(function (sl, i) { updateSlot(rows[i], sl); });
