@@ -2,7 +2,8 @@
 # The demo: start the controller on examples/demo/deploy.hcl, bring up blue
 # and switch to it (served over HTTP and HTTPS), release a build to green through the whole pipeline
 # (checks, switch, watch), watch a broken release stopped by its checks, try
-# maintenance, roll back, and show status and history. Everything it starts
+# maintenance, roll back, restart the live slot instance by instance, purge
+# the cache, and show status and history. Everything it starts
 # is stopped at the end, even on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,6 +75,11 @@ code=0
 deploy release demo --from examples/demo/build-broken --release demo-broken --yes || code=$?
 printf '  exit code %s: the broken build failed its checks, nothing was switched\n' "$code"
 visit
+printf '\n  the theme file, twice: the second answer comes from the proxy'"'"'s cache\n'
+for _ in 1 2; do curl -sS -H "Host: demo.localhost" http://127.0.0.1:8080/static/theme.css; done
+step restart demo --reason "demo: restart the live slot, one instance at a time"
+visit
+step cache purge demo --path "/static/*"
 step status
 step history demo
 
