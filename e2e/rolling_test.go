@@ -144,6 +144,9 @@ func TestRestart_AnInstanceThatComesBackBrokenStaysOutOfRotationAndNoVisitorSees
 			t.Fatalf("after the stopped restart: %d %q, want instance 2 answering alone", resp.StatusCode, body)
 		}
 	}
+	if out := s.must("status", "demo"); !strings.Contains(out, "blue instance 1: out of rotation for a restart") {
+		t.Errorf("status does not say instance 1 is out of rotation:\n%s", out)
+	}
 	if e := s.lastEntry("restart"); e["result"] != "failed" {
 		t.Errorf("history entry %v, want the failed restart", e)
 	}

@@ -71,9 +71,12 @@ type InstanceStatus struct {
 	// EjectedUntil is set while the proxy keeps the instance out of
 	// rotation after connection errors or a burst of 5xx answers.
 	EjectedUntil time.Time `json:"ejected_until,omitzero"`
-	Requests     uint64    `json:"requests"`
-	Responses5xx uint64    `json:"responses_5xx"`
-	ConnErrors   uint64    `json:"conn_errors"`
+	// Draining is set while a restart keeps the instance out of rotation,
+	// and stays set when the restart stopped at it.
+	Draining     bool   `json:"draining,omitempty"`
+	Requests     uint64 `json:"requests"`
+	Responses5xx uint64 `json:"responses_5xx"`
+	ConnErrors   uint64 `json:"conn_errors"`
 }
 
 // Status reports every service, or the named one.
@@ -139,6 +142,7 @@ func (r *slotRun) instanceStatus(traffic []proxy.InstanceStats) ([]InstanceStatu
 		for _, t := range traffic {
 			if t.Addr == r.addr(i) {
 				is.EjectedUntil, is.Requests, is.Responses5xx, is.ConnErrors = t.EjectedUntil, t.Requests, t.Responses5xx, t.ConnErrors
+				is.Draining = t.Draining
 			}
 		}
 		healthy = healthy && is.Healthy && is.Running

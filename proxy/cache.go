@@ -54,7 +54,8 @@ func (p *Proxy) serveCached(o *observation, pl *pool, r *http.Request) bool {
 	if sc == nil || o.preview {
 		return false
 	}
-	o.cache = sc.cache.Serve(&o.rec, r, httpcache.Partition{Service: pl.service, Release: pl.release}, pl.handler)
+	origin := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forward(w, r, pl) })
+	o.cache = sc.cache.Serve(&o.rec, r, httpcache.Partition{Service: pl.service, Release: pl.release}, origin)
 	return true
 }
 

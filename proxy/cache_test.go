@@ -14,18 +14,18 @@ import (
 )
 
 // cachingBackend starts a real HTTP server that answers its name and the
-// path, cacheable by a shared cache under /public/ and private elsewhere;
-// /hold/ answers only once release is closed. It counts the requests it got.
+// path, cacheable by a shared cache for paths with /public/ and private
+// otherwise; paths with /hold/ are answered only once release is closed. It counts the requests it got.
 func cachingBackend(t testing.TB, name string, release <-chan struct{}) (addr string, hits *atomic.Int64) {
 	t.Helper()
 	hits = &atomic.Int64{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		switch {
-		case strings.HasPrefix(r.URL.Path, "/hold/"):
+		case strings.Contains(r.URL.Path, "/hold/"):
 			<-release
 			w.Header().Set("Cache-Control", "public, max-age=60")
-		case strings.HasPrefix(r.URL.Path, "/public/"):
+		case strings.Contains(r.URL.Path, "/public/"):
 			w.Header().Set("Cache-Control", "public, max-age=60")
 		default:
 			w.Header().Set("Cache-Control", "private, max-age=60")
@@ -170,5 +170,23 @@ func TestCache_PurgeOfAServiceWithoutCacheSaysSo(t *testing.T) {
 	}
 	if _, err := p.PurgeCache("a", ""); err == nil {
 		t.Errorf("PurgeCache of a service without cache succeeded")
+	}
+}
+
+func TestCache_KeysAZopeSiteOnThePathsVisitorsSeeAndSendsMissesRewritten(t *testing.T) {
+	p := New(Options{})
+	p.Configure([]Service{{Name: "a", Hosts: []string{"a.example"}, VirtualHost: &VirtualHost{Root: "/Plone"},
+		Cache: &CacheOptions{MaxSize: 1 << 20}}})
+	blue, hits := cachingBackend(t, "blue", nil)
+	mustSwitch(t, p, "a", "blue", blue)
+	base := testProxy(t, p)
+	for range 2 {
+		_, body := get(t, http.DefaultClient, base, "a.example", "/public/logo.png")
+		if !strings.HasPrefix(body, "blue /VirtualHostBase/http/a.example:") || !strings.HasSuffix(body, "/Plone/VirtualHostRoot/public/logo.png") {
+			t.Fatalf("through the cache: %q, want the slot to have seen the rewritten path", body)
+		}
+	}
+	if n, err := p.PurgeCache("a", "/public/logo.png"); n != 1 || err != nil || hits.Load() != 1 {
+		t.Errorf("purge of the visitors' path = %d, %v after %d slot requests; want the one entry, kept after one request", n, err, hits.Load())
 	}
 }

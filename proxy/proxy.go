@@ -203,18 +203,26 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer pl.inFlight.Add(-1)
 	r = o.relay(pl, r)
+	if !p.serveCached(o, pl, r) {
+		forward(&o.rec, r, pl)
+	}
+}
+
+// forward sends a request to its pool, rewritten for Zope's
+// VirtualHostMonster when the service asks for it. The cache keys on the
+// request as the client sent it and forwards its misses through here, so
+// that an operator purges the paths visitors see.
+func forward(w http.ResponseWriter, r *http.Request, pl *pool) {
 	if vh := pl.state.vhost.Load(); vh != nil {
 		// Read once: the check and the rewrite must agree even when a
 		// Configure changes the service's virtual hosting meanwhile.
 		var answer *reply
 		if r, answer = vh.request(r); answer != nil {
-			answer.write(&o.rec)
+			answer.write(w)
 			return
 		}
 	}
-	if !p.serveCached(o, pl, r) {
-		pl.handler.ServeHTTP(&o.rec, r)
-	}
+	pl.handler.ServeHTTP(w, r)
 }
 
 // acquire picks the pool for a request and counts the request in it. The

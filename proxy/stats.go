@@ -13,6 +13,9 @@ type InstanceStats struct {
 	// Healthy is the last SetInstanceHealth verdict (true until told
 	// otherwise).
 	Healthy bool `json:"healthy"`
+	// Draining is set while the instance is out of rotation for a planned
+	// restart (and stays set when that restart did not finish).
+	Draining bool `json:"draining,omitempty"`
 	// EjectedUntil is when the instance comes back into rotation after
 	// passive ejection or a refused connection; zero when in rotation.
 	EjectedUntil time.Time `json:"ejected_until,omitzero"`
@@ -63,6 +66,7 @@ func (p *Proxy) InstanceStats(service, slot string) []InstanceStats {
 		out[i] = InstanceStats{
 			Addr:         in.addr,
 			Healthy:      !in.unhealthy.Load(),
+			Draining:     in.draining.Load(),
 			Requests:     in.stats.requests.Load(),
 			Responses5xx: in.stats.responses5xx.Load(),
 			ConnErrors:   in.stats.connErrors.Load(),

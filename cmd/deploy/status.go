@@ -89,6 +89,10 @@ func printServiceStatus(out io.Writer, s orchestrator.ServiceStatus) {
 			case in.ProbeError != "":
 				fmt.Fprintf(out, "  %s instance %d: last probe failed: %s\n", sl.Slot, in.Index, in.ProbeError)
 			}
+			if in.Draining {
+				fmt.Fprintf(out, "  %s instance %d: out of rotation for a restart; if none runs (busy above), the last restart stopped at it: deploy restart %s tries again\n",
+					sl.Slot, in.Index, s.Service)
+			}
 			if time.Now().Before(in.EjectedUntil) {
 				fmt.Fprintf(out, "  %s instance %d: ejected by the proxy until %s after connection errors or 5xx answers in a row (%d requests, %d 5xx, %d connection errors)\n",
 					sl.Slot, in.Index, in.EjectedUntil.Format(time.TimeOnly), in.Requests, in.Responses5xx, in.ConnErrors)
