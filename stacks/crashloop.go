@@ -71,12 +71,13 @@ func (i *Instance) fail(ex exit, reason string) {
 	i.mu.Lock()
 	i.failReason = reason
 	i.mu.Unlock()
-	// After the reason is set, so that whoever wakes on Failed() reads it.
-	close(i.failed)
 	if ex.pid == 0 { // the last attempt did not even start
 		i.log.Error("instance failed", "reason", reason)
-		return
+	} else {
+		i.log.Error("instance failed", "pid", ex.pid, "status", ex.status,
+			"uptime", ex.uptime.Round(time.Millisecond), "reason", reason)
 	}
-	i.log.Error("instance failed", "pid", ex.pid, "status", ex.status,
-		"uptime", ex.uptime.Round(time.Millisecond), "reason", reason)
+	// Last, so that whoever wakes on Failed() finds the reason set and
+	// logged.
+	close(i.failed)
 }

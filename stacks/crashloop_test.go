@@ -37,7 +37,15 @@ func TestInstance_FailsOnACrashLoopInsteadOfRestartingForever(t *testing.T) {
 	if reasons := logs.attrs("instance failed", "reason"); len(reasons) != 1 || reasons[0].String() != st.FailReason {
 		t.Errorf("logged reasons = %v, want the fail reason once", reasons)
 	}
-	assertSupervisionEnded(t, i)
+	// The supervising goroutine returns just after it closed Failed().
+	waitFor(t, "supervision to end", func() bool {
+		select {
+		case <-i.done:
+			return true
+		default:
+			return false
+		}
+	})
 
 	// Long enough for another restart to have happened, were there one.
 	time.Sleep(2 * (backoffInitial + pollInterval))
