@@ -165,6 +165,8 @@ type Controller struct {
 	Web *Web
 	// Metrics is the Prometheus endpoint; nil when off.
 	Metrics *Metrics
+	// API is the control API on a TCP port, beside the socket; nil when off.
+	API *API
 }
 
 // Web configures the controller's status page.
@@ -215,6 +217,11 @@ type Proxy struct {
 
 	// AccessLog is the log of requests; nil when off.
 	AccessLog *AccessLog
+	// MaxBodySize is the largest request body, in bytes, the proxy passes
+	// on; larger ones are answered 413. 0 when the file sets none: the
+	// proxy's default then applies, 1GB (proxy.DefaultMaxBodySize), big
+	// enough for the files Plone sites take as uploads.
+	MaxBodySize int64
 }
 
 // ACME configures the ACME certificate authority.

@@ -42,6 +42,7 @@ func (c *checker) controllerBlock(r *rawController, start hcl.Range) Controller 
 		}
 	}
 	ctl.ReleasesDir, ctl.KeepReleases = c.releases(r, ctl.StateDir)
+	ctl.API = c.api(r)
 	ctl.Socket = filepath.Join(ctl.StateDir, defaultSocketName)
 	if r != nil {
 		sock, st := c.path(r.Socket, ctl.Socket)

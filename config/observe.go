@@ -17,7 +17,7 @@ func (c *checker) web(raws []*rawWeb) *Web {
 		w := &Web{}
 		addr, ok := c.controllerListen("web", r.Listen, r.DefRange, "127.0.0.1:9900")
 		w.Listen = addr
-		tok, tokOK := c.webToken(r)
+		tok, tokOK := c.webToken(r, "the status page's buttons")
 		w.Token = tok
 		if i == 0 && ok && tokOK {
 			out = w
@@ -26,9 +26,10 @@ func (c *checker) web(raws []*rawWeb) *Web {
 	return out
 }
 
-// webToken reads the token of the page's buttons from token or token_file,
-// at most one of which may be written.
-func (c *checker) webToken(r *rawWeb) (string, bool) {
+// webToken reads the token of what guards says (the page's buttons, the
+// control API) from token or token_file, at most one of which may be
+// written.
+func (c *checker) webToken(r *rawWeb, guards string) (string, bool) {
 	tok, tokSt := decode[string](c, r.Token)
 	file, fileSt := c.path(r.TokenFile, "")
 	switch {
@@ -36,7 +37,7 @@ func (c *checker) webToken(r *rawWeb) (string, bool) {
 		return "", false
 	case tokSt == valid && fileSt == valid:
 		c.add(errorf(r.TokenFile.Range(), "Both token and token_file",
-			"Write the token of the status page's buttons once: token_file (better: it keeps the secret out of the configuration) or token."))
+			"Write the token of %s once: token_file (better: it keeps the secret out of the configuration) or token.", guards))
 		return "", false
 	case tokSt == valid:
 		return tok, c.tokenStrength(tok, "token", r.Token.Range())
@@ -72,7 +73,7 @@ func (c *checker) tokenFile(path string, rng hcl.Range) (string, bool) {
 // tokenStrength reports a token too short or too odd to guard a switch.
 func (c *checker) tokenStrength(tok, what string, rng hcl.Range) bool {
 	if len(tok) < minWebToken || strings.ContainsFunc(tok, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		c.add(errorf(rng, "Weak web token",
+		c.add(errorf(rng, "Weak token",
 			"%s must be at least %d characters without spaces or control characters; it guards switching a live site. Generate one with: openssl rand -hex 24",
 			what, minWebToken))
 		return false

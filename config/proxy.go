@@ -56,6 +56,9 @@ func (c *checker) proxyBlock(r *rawProxy) Proxy {
 	}
 	c.proxyTLS(r, &p, plain)
 	p.AccessLog = c.accessLog(r.AccessLogs)
+	// The default stays with the proxy, which applies it to every server
+	// it makes; 0 here means "not set", since a set size is never 0.
+	p.MaxBodySize = c.size(r.MaxBodySize, 0)
 	return p
 }
 

@@ -28,6 +28,7 @@ type rawController struct {
 	PluginDir    hcl.Expression `hcl:"plugin_dir,optional"`
 	Webs         []*rawWeb      `hcl:"web,block"`
 	Metrics      []*rawMetrics  `hcl:"metrics,block"`
+	APIs         []*rawAPI      `hcl:"api,block"`
 	DefRange     hcl.Range      `hcl:",def_range"`
 }
 
@@ -41,6 +42,13 @@ type rawWeb struct {
 type rawMetrics struct {
 	Listen   hcl.Expression `hcl:"listen,optional"`
 	DefRange hcl.Range      `hcl:",def_range"`
+}
+
+type rawAPI struct {
+	Listen    hcl.Expression `hcl:"listen,optional"`
+	Token     hcl.Expression `hcl:"token,optional"`
+	TokenFile hcl.Expression `hcl:"token_file,optional"`
+	DefRange  hcl.Range      `hcl:",def_range"`
 }
 
 type rawAccessLog struct {
@@ -94,6 +102,7 @@ type rawProxy struct {
 	RedirectHTTP   hcl.Expression  `hcl:"redirect_http,optional"`
 	HSTS           hcl.Expression  `hcl:"hsts,optional"`
 	AccessLogs     []*rawAccessLog `hcl:"access_log,block"`
+	MaxBodySize    hcl.Expression  `hcl:"max_body_size,optional"`
 	DefRange       hcl.Range       `hcl:",def_range"`
 }
 

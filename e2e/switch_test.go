@@ -12,9 +12,10 @@ import (
 )
 
 // TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots is the switch
-// invariant: while 16 clients (keep-alive and fresh connections) send
-// requests through the proxy, 60 switches and rollbacks fail none of them,
-// and every response comes from a slot that was live while it was in flight.
+// invariant: while 32 clients (keep-alive and fresh connections) send
+// requests through the proxy, 200 switches and rollbacks (1,000 under make
+// soak) fail none of them, and every response comes from a slot that was
+// live while it was in flight.
 func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
 	t.Parallel()
 	s := newSite(t, siteOptions{})
@@ -38,7 +39,8 @@ func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
 			mu.Unlock()
 		}
 	)
-	for i := range 16 {
+	rounds := soakRounds(200, 1000)
+	for i := range 32 {
 		// Even clients keep connections alive; odd ones open one per request.
 		client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: i%2 == 1, MaxIdleConnsPerHost: 4}}
 		wg.Go(func() {
@@ -71,12 +73,12 @@ func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
 	}
 	slow := make(chan slowResult, 1)
 
-	for i := range 60 {
+	for i := range rounds {
 		from, to := "blue", "green"
 		if i%2 == 1 {
 			from, to = "green", "blue"
 		}
-		if i == 30 {
+		if i == rounds/2 {
 			go func() {
 				slot, err := s.get(&http.Client{Timeout: 30 * time.Second}, "/slow?ms=2000")
 				slow <- slowResult{slot, err}
@@ -90,7 +92,7 @@ func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
 			s.must("switch", "demo", "--to", to)
 		}
 		live.End()
-		if i == 30 {
+		if i == rounds/2 {
 			r := <-slow
 			if r.err != nil || r.slot != from {
 				t.Errorf("a 2s request started on %s before the switch: got slot %q, err %v; want 200 from %s", from, r.slot, r.err, from)
@@ -101,7 +103,7 @@ func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
 	close(stop)
 	wg.Wait()
 
-	t.Logf("%d requests during 60 switches: %d failed, %d misrouted", total.Load(), failed.Load(), misrouted.Load())
+	t.Logf("%d requests from 32 clients during %d switches and rollbacks: %d failed, %d misrouted", total.Load(), rounds, failed.Load(), misrouted.Load())
 	if total.Load() < 1000 {
 		t.Errorf("only %d requests were sent; the load was too light to show anything", total.Load())
 	}
@@ -109,7 +111,7 @@ func TestSwitch_UnderLoadFailsNoRequestAndRoutesOnlyToLiveSlots(t *testing.T) {
 		t.Errorf("%d failed and %d misrouted requests; first: %s", failed.Load(), misrouted.Load(), strings.Join(firstFailures, " | "))
 	}
 	h := s.must("history", "demo", "--limit", "0")
-	if n := strings.Count(h, " switch ") + strings.Count(h, " rollback "); n < 61 {
-		t.Errorf("history has %d switch/rollback entries, want at least 61:\n%s", n, h)
+	if n := strings.Count(h, " switch ") + strings.Count(h, " rollback "); n < rounds+1 {
+		t.Errorf("history has %d switch/rollback entries, want at least %d:\n%s", n, rounds+1, h)
 	}
 }

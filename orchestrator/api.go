@@ -25,6 +25,7 @@ type API struct {
 func NewAPI(c *Controller) *API {
 	a := &API{c: c, log: c.log, mux: http.NewServeMux()}
 	a.mux.HandleFunc("GET /v1/status", a.status)
+	a.mux.HandleFunc("GET /v1/controller", func(w http.ResponseWriter, _ *http.Request) { a.reply(w, c.Info(), nil) })
 	a.mux.HandleFunc("GET /v1/services/{service}/history", a.history)
 	a.mux.HandleFunc("GET /v1/history", a.history)
 	a.mux.HandleFunc("POST /v1/services/{service}/up", mutation(a, c.Up))
@@ -48,6 +49,7 @@ func NewAPI(c *Controller) *API {
 	a.mux.HandleFunc("POST /v1/zeo/{zeo}/restart", mutation(a, c.RestartZEO))
 	a.mux.HandleFunc("POST /v1/zeo/{zeo}/pack", mutation(a, c.PackZEO))
 	a.mux.HandleFunc("POST /v1/reload", mutation(a, c.Reload))
+	a.mux.HandleFunc("POST /v1/upgrade", mutation(a, c.Upgrade))
 	return a
 }
 

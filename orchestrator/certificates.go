@@ -84,12 +84,14 @@ func certificateSites(cfg *config.Config) []certs.Site {
 }
 
 // ServerOptions are what the proxy's listeners need from the
-// configuration: TLS, ACME challenges, the redirect and HSTS.
+// configuration: the request body limit, TLS, ACME challenges, the redirect
+// and HSTS.
 func (c *Controller) ServerOptions() proxy.ServerOptions {
+	opts := proxy.ServerOptions{MaxBodySize: c.conf().Proxy.MaxBodySize}
 	if c.certs == nil {
-		return proxy.ServerOptions{}
+		return opts
 	}
-	opts := proxy.ServerOptions{TLS: c.certs.TLSConfig(), Challenges: c.certs.HTTPChallenges, HSTS: c.conf().Proxy.HSTS}
+	opts.TLS, opts.Challenges, opts.HSTS = c.certs.TLSConfig(), c.certs.HTTPChallenges, c.conf().Proxy.HSTS
 	if c.conf().Proxy.RedirectHTTP {
 		opts.RedirectHTTP = c.certs.Has
 		opts.HTTPSPort = listenPort(c.conf().Proxy.HTTPSListen[0])

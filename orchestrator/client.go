@@ -84,6 +84,20 @@ func (c *Client) PurgeCache(ctx context.Context, req PurgeRequest) (*PurgeResult
 	return post[PurgeResult](ctx, c, serviceOp(req.Service, "cache/purge"), req)
 }
 
+// Controller says which process answers on the control socket.
+func (c *Client) Controller(ctx context.Context) (*ControllerInfo, error) {
+	var res ControllerInfo
+	if err := c.call(ctx, http.MethodGet, "/v1/controller", nil, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Upgrade makes the controller hand over to a new process of its binary.
+func (c *Client) Upgrade(ctx context.Context) (*UpgradeResult, error) {
+	return post[UpgradeResult](ctx, c, "/v1/upgrade", UpgradeRequest{})
+}
+
 // Up starts a slot.
 func (c *Client) Up(ctx context.Context, req UpRequest) (*UpResult, error) {
 	return post[UpResult](ctx, c, serviceOp(req.Service, "up"), req)
@@ -243,6 +257,10 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	if err != nil {
 		if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w on %s; start it with: deploy serve --config FILE", ErrNoController, c.socket)
+		}
+		if errors.Is(err, syscall.EACCES) {
+			// The socket's mode (0600) keeps other users out.
+			return nil, fmt.Errorf("control socket %s: permission denied: only the controller's user or root may use it; run as that user, or use the TCP API with --api", c.socket)
 		}
 		return nil, fmt.Errorf("control socket %s: %w", c.socket, err)
 	}

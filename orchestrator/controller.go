@@ -66,6 +66,9 @@ type Controller struct {
 	access   *logfile.File
 	// schedules run the scheduled restarts.
 	schedules *restartSchedules
+	// startSuccessor starts the process an upgrade hands over to; nil
+	// until the daemon sets it (see SetUpgrade).
+	startSuccessor atomic.Pointer[func() error]
 }
 
 // service is the runtime of one configured service.
@@ -147,10 +150,14 @@ func New(cfg *config.Config, store state.Store, releases *release.Store, p *prox
 }
 
 // routes are the proxy's view of the configured services.
-func (c *Controller) routes(cfg *config.Config) []proxy.Service {
+func (c *Controller) routes(cfg *config.Config) []proxy.Service { return routes(cfg, c.previewToken) }
+
+// routes are the proxy's view of the configured services; previewToken is
+// the controller's own, which its checks reach preview slots with.
+func routes(cfg *config.Config, previewToken string) []proxy.Service {
 	var routes []proxy.Service
 	for _, sc := range cfg.Services {
-		tokens := []string{c.previewToken}
+		tokens := []string{previewToken}
 		if sc.Preview.Token != "" {
 			tokens = append(tokens, sc.Preview.Token)
 		}

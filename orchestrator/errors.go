@@ -29,6 +29,9 @@ const (
 	KindChecksFailed Kind = "checks_failed"
 	// KindRolledBack: a release switched, then rolled itself back.
 	KindRolledBack Kind = "rolled_back"
+	// KindUnauthorized: the caller of the control API over TCP did not
+	// bring its token.
+	KindUnauthorized Kind = "unauthorized"
 )
 
 // Error is an operation's failure as the user reads it: one sentence saying
@@ -58,6 +61,8 @@ func (e *Error) HTTPStatus() int {
 		return http.StatusNotFound
 	case KindBusy, KindRefused, KindChecksFailed:
 		return http.StatusConflict
+	case KindUnauthorized:
+		return http.StatusUnauthorized
 	default:
 		return http.StatusInternalServerError
 	}

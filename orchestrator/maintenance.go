@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"time"
 
+	"deploy/config"
 	"deploy/proxy"
 	"deploy/state"
 )
@@ -83,7 +84,7 @@ func (c *Controller) setMaintenance(s *service, on bool, message, actor string) 
 			message = defaultMaintenanceMessage
 		}
 		var err error
-		if page, err = c.maintenancePage(s, message); err != nil {
+		if page, err = maintenancePage(s.conf(), message); err != nil {
 			return nil, err
 		}
 		res.Message = message
@@ -107,8 +108,8 @@ func (c *Controller) setMaintenance(s *service, on bool, message, actor string) 
 
 // maintenancePage renders the service's page (or the built-in one) with the
 // message.
-func (c *Controller) maintenancePage(s *service, message string) (proxy.Page, error) {
-	m := s.conf().Maintenance
+func maintenancePage(sc *config.Service, message string) (proxy.Page, error) {
+	m := sc.Maintenance
 	tmpl := builtinMaintenancePage
 	if m.Page != nil {
 		var err error
@@ -118,14 +119,14 @@ func (c *Controller) maintenancePage(s *service, message string) (proxy.Page, er
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, struct{ Message string }{message}); err != nil {
-		return proxy.Page{}, errorf(KindFailed, "fix the page", "render maintenance page of %s: %v", s.conf().Name, err)
+		return proxy.Page{}, errorf(KindFailed, "fix the page", "render maintenance page of %s: %v", sc.Name, err)
 	}
 	return proxy.Page{Body: buf.Bytes(), ContentType: "text/html; charset=utf-8", RetryAfter: m.RetryAfter}, nil
 }
 
 // restoreMaintenance applies a saved maintenance mode after a restart.
 func (c *Controller) restoreMaintenance(s *service, m *state.Maintenance) error {
-	page, err := c.maintenancePage(s, m.Message)
+	page, err := maintenancePage(s.conf(), m.Message)
 	if err != nil {
 		return err
 	}

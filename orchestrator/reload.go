@@ -59,7 +59,7 @@ func (c *Controller) Reload(_ context.Context, req ReloadRequest) (res *ReloadRe
 		return nil, err
 	}
 	current := c.serviceMap()
-	release, err := c.holdAll(current, req.Actor)
+	release, err := c.holdAll(current, "reload", "nothing was reloaded", req.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -159,10 +159,12 @@ func restartNeeded(old, cfg *config.Config) error {
 		"a reload cannot change %s; nothing was reloaded", strings.Join(changed, ", "))
 }
 
-// holdAll takes the busy lock of every service, so that no operation runs
-// while the configuration changes under it; a busy service refuses the
-// reload rather than making it wait behind, say, a release's watch.
-func (c *Controller) holdAll(services map[string]*service, actor string) (release func(), err error) {
+// holdAll takes the busy lock of every service for op, so that no
+// operation runs while the configuration changes under it (or while the
+// controller hands over to its successor); a busy service refuses op rather
+// than making it wait behind, say, a release's watch. undone says, for the
+// message, what did not happen.
+func (c *Controller) holdAll(services map[string]*service, op, undone, actor string) (release func(), err error) {
 	var releases []func()
 	release = func() {
 		for _, r := range releases {
@@ -170,11 +172,11 @@ func (c *Controller) holdAll(services map[string]*service, actor string) (releas
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(services)) {
-		r, err := services[name].busy.acquire(name, "reload", actor)
+		r, err := services[name].busy.acquire(name, op, actor)
 		if err != nil {
 			release()
 			e := asError(err)
-			e.Message += "; nothing was reloaded"
+			e.Message += "; " + undone
 			return nil, e
 		}
 		releases = append(releases, r)

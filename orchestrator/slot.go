@@ -112,12 +112,7 @@ func (r *slotRun) addrs() []string {
 func (r *slotRun) backend() proxy.Backend {
 	b := proxy.Backend{Slot: r.name, Addrs: r.addrs()}
 	if len(r.instances) > 0 {
-		b.Release = r.instances[0].Spec().Release
-	}
-	if b.Release == workdirRelease {
-		// The stack dir may have changed between two starts: only a built
-		// release is known to answer alike in every slot.
-		b.Release += "@" + r.name
+		b.Release = cacheRelease(r.instances[0].Spec().Release, r.name)
 	}
 	return b
 }

@@ -89,8 +89,14 @@ func (d *Dir) endHistoryLine() error {
 func (d *Dir) Path() string { return d.path }
 
 // Load reads the snapshot; a directory without one yields an empty snapshot.
-func (d *Dir) Load() (*Snapshot, error) {
-	b, err := os.ReadFile(filepath.Join(d.path, snapshotFile))
+func (d *Dir) Load() (*Snapshot, error) { return ReadSnapshot(d.path) }
+
+// ReadSnapshot reads the snapshot of a state directory without taking its
+// lock: what a controller taking over from a running one (an upgrade) routes
+// by until the old one has let go. Snapshots are replaced atomically, so the
+// read sees one whole snapshot.
+func ReadSnapshot(dir string) (*Snapshot, error) {
+	b, err := os.ReadFile(filepath.Join(dir, snapshotFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return &Snapshot{Services: map[string]*Service{}}, nil
 	}
@@ -99,7 +105,7 @@ func (d *Dir) Load() (*Snapshot, error) {
 	}
 	var s Snapshot
 	if err := json.Unmarshal(b, &s); err != nil {
-		return nil, fmt.Errorf("read state %s: %w", filepath.Join(d.path, snapshotFile), err)
+		return nil, fmt.Errorf("read state %s: %w", filepath.Join(dir, snapshotFile), err)
 	}
 	if s.Services == nil {
 		s.Services = map[string]*Service{}

@@ -21,8 +21,10 @@ type pidFile struct{ path string }
 // claimPIDFile checks path before the controller starts anything: a file
 // that names another controller still running is refused, because
 // overwriting it would send that controller's signals to this one. A file
-// left by a controller that died is stale and is replaced at write.
-func claimPIDFile(path string) (*pidFile, error) {
+// left by a controller that died is stale and is replaced at write. A
+// successor (deploy upgrade) passes its predecessor's pid, which the file
+// may name: it is replaced once that controller has gone.
+func claimPIDFile(path string, predecessor int) (*pidFile, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -33,7 +35,7 @@ func claimPIDFile(path string) (*pidFile, error) {
 	if fi, err := os.Stat(filepath.Dir(abs)); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("--pid-file %s: directory %s does not exist; create it, writable by the controller's user", path, filepath.Dir(abs))
 	}
-	if pid, ok := readPID(abs); ok && pid != os.Getpid() && controllerRuns(pid) {
+	if pid, ok := readPID(abs); ok && pid != os.Getpid() && pid != predecessor && controllerRuns(pid) {
 		return nil, fmt.Errorf("pid file %s names process %d, a deploy controller that is still running; stop it first, or give this controller another --pid-file", abs, pid)
 	}
 	return &pidFile{path: abs}, nil

@@ -42,7 +42,7 @@ func TestPIDFile_RefusesOneThatNamesARunningController(t *testing.T) {
 		return strings.Contains(string(cmdline), "serve")
 	})
 	path := writePID(t, pid)
-	_, err := claimPIDFile(path)
+	_, err := claimPIDFile(path, 0)
 	if err == nil || !strings.Contains(err.Error(), strconv.Itoa(pid)) || !strings.Contains(err.Error(), "still running") {
 		t.Fatalf("claim = %v, want a refusal naming process %d", err, pid)
 	}
@@ -60,7 +60,7 @@ func TestPIDFile_ReplacesAStaleOne(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := writePID(t, pid)
-			pf, err := claimPIDFile(path)
+			pf, err := claimPIDFile(path, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -80,7 +80,7 @@ func TestPIDFile_ReplacesAStaleOne(t *testing.T) {
 
 func TestPIDFile_RemoveLeavesAnotherProcesssFileAlone(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "deploy.pid")
-	pf, err := claimPIDFile(path)
+	pf, err := claimPIDFile(path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,14 +93,14 @@ func TestPIDFile_RemoveLeavesAnotherProcesssFileAlone(t *testing.T) {
 }
 
 func TestPIDFile_RefusesADirectoryThatDoesNotExist(t *testing.T) {
-	_, err := claimPIDFile(filepath.Join(t.TempDir(), "no", "deploy.pid"))
+	_, err := claimPIDFile(filepath.Join(t.TempDir(), "no", "deploy.pid"), 0)
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Fatalf("claim = %v, want a missing directory", err)
 	}
 }
 
 func TestPIDFile_NoneWithoutTheFlag(t *testing.T) {
-	pf, err := claimPIDFile("")
+	pf, err := claimPIDFile("", 0)
 	if pf != nil || err != nil {
 		t.Fatalf("claim(\"\") = %v, %v", pf, err)
 	}

@@ -37,6 +37,9 @@ const defaultConfig = "deploy.hcl"
 type globals struct {
 	config string
 	socket string
+	// api, when its url is set, sends the commands to the TCP control
+	// API instead of the socket.
+	api    apiTarget
 	json   bool
 	stdout io.Writer
 	stderr io.Writer
@@ -94,12 +97,14 @@ then rolled back) and 5 (refused: busy, migration needed, bad input).`,
 	}
 	root.PersistentFlags().StringVarP(&g.config, "config", "c", def, "configuration file (env DEPLOY_CONFIG)")
 	root.PersistentFlags().StringVar(&g.socket, "socket", "", "control socket of the controller (default: from the configuration)")
+	root.PersistentFlags().StringVar(&g.api.url, "api", os.Getenv("DEPLOY_API"), "use the controller's TCP control API at this URL instead of the socket, such as http://127.0.0.1:9902 (env DEPLOY_API)")
+	root.PersistentFlags().StringVar(&g.api.tokenFile, "api-token-file", os.Getenv("DEPLOY_API_TOKEN_FILE"), "file holding the control API's token on its first line, for --api (env DEPLOY_API_TOKEN_FILE)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newServeCmd(g), newValidateCmd(g), newUpCmd(g), newDownCmd(g),
 		newSwitchCmd(g), newRollbackCmd(g), newStatusCmd(g), newHistoryCmd(g),
 		newBuildCmd(g), newReleasesCmd(g), newLogsCmd(g), newExportCmd(g),
 		newCheckCmd(g), newReleaseCmd(g), newMaintenanceCmd(g), newPauseCmd(g), newResumeCmd(g), newRestartCmd(g), newCacheCmd(g),
-		newZEOCmd(g), newPluginsCmd(g), newReloadCmd(g),
+		newZEOCmd(g), newPluginsCmd(g), newReloadCmd(g), newUpgradeCmd(g),
 		newSystemdUnitCmd(g), newLogrotateCmd(g), newCompletionCmd(g))
 	registerCompletions(root, g)
 	// cobra checks arguments and required flags just before RunE, so an
@@ -161,8 +166,15 @@ func (e silentError) Error() string { return fmt.Sprintf("exit status %d", e.cod
 // configError is a configuration problem whose details were already printed.
 type configError struct{ error }
 
-// client returns a client of the controller named by --socket or the config.
+// client returns a client of the controller named by --api, --socket or the
+// config.
 func (g *globals) client() (*orchestrator.Client, error) {
+	if g.api.url != "" {
+		if g.socket != "" {
+			return nil, usageError{errors.New("--socket and --api (or DEPLOY_API) name two ways to the controller; give one")}
+		}
+		return g.api.client()
+	}
 	if g.socket != "" {
 		return orchestrator.NewClient(g.socket), nil
 	}

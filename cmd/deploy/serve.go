@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"deploy/config"
 	"deploy/internal/logfile"
 	"deploy/orchestrator"
 	"deploy/proxy"
@@ -86,7 +87,19 @@ func (s *serveCmd) run(ctx context.Context) error {
 		out = lf
 	}
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
-	pf, err := claimPIDFile(s.pidFile)
+	upg, err := newUpgrader()
+	if err != nil {
+		return err
+	}
+	defer upg.Stop()
+	// A successor takes over from the controller that started it (deploy
+	// upgrade): that one still holds the state directory and the pid file.
+	successor := upg.HasParent()
+	predecessor := 0
+	if successor {
+		predecessor = os.Getppid()
+	}
+	pf, err := claimPIDFile(s.pidFile, predecessor)
 	if err != nil {
 		return err
 	}
@@ -95,22 +108,19 @@ func (s *serveCmd) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store, err := state.OpenDir(cfg.Controller.StateDir)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-
-	releases, err := release.OpenStore(cfg.Controller.ReleasesDir)
-	if err != nil {
-		return err
-	}
-	// The state lock is ours: nobody else is building or importing.
-	if err := releases.Sweep(); err != nil {
-		return err
-	}
 	p := proxy.New(proxy.Options{TrustedProxies: cfg.Proxy.TrustedProxies, HealthPath: cfg.Proxy.HealthPath, Logger: log})
-	ctrl, err := orchestrator.New(cfg, store, releases, p, log)
+	var ctrl *orchestrator.Controller
+	var store *state.Dir
+	if successor {
+		ctrl, err = orchestrator.NewSuccessor(cfg, p, log)
+	} else {
+		var releases *release.Store
+		if store, releases, err = openState(cfg); err != nil {
+			return err
+		}
+		defer store.Close()
+		ctrl, err = orchestrator.New(cfg, store, releases, p, log)
+	}
 	if err != nil {
 		return err
 	}
@@ -158,70 +168,128 @@ func (s *serveCmd) run(ctx context.Context) error {
 		closeSides(nonNil(metrics))
 		return err
 	}
-	sides := nonNil(metrics, page)
+	tcpAPI, err := listenAPI(cfg.Controller.API, ctrl, log)
+	if err != nil {
+		closeAll(listeners)
+		closeSides(nonNil(metrics, page))
+		return err
+	}
+	sides := nonNil(metrics, page, tcpAPI)
+	srv := proxy.NewServer(p, ctrl.ServerOptions())
+	errc := make(chan error, len(listeners)+len(sides)+1)
+	if successor {
+		// Serve at once, as the state says, while the old controller
+		// finishes; then take the state directory and the instances over.
+		store, err = takeOver(ctx, upg, ctrl, cfg, func() { serveProxy(srv, listeners, len(cfg.Proxy.Listen), errc, log) }, log)
+		if err != nil {
+			closeSides(sides)
+			return err
+		}
+		defer store.Close()
+	} else if err := ctrl.Restore(ctx); err != nil {
+		closeAll(listeners)
+		closeSides(sides)
+		return fmt.Errorf("restore state: %w", err)
+	}
 	control, err := orchestrator.ListenSocket(cfg.Controller.Socket)
 	if err != nil {
 		closeAll(listeners)
 		closeSides(sides)
 		return err
 	}
-	if err := ctrl.Restore(ctx); err != nil {
-		closeAll(append(listeners, control))
-		closeSides(sides)
-		return fmt.Errorf("restore state: %w", err)
-	}
-
-	srv := proxy.NewServer(p, ctrl.ServerOptions())
 	api := orchestrator.NewControlServer(orchestrator.NewAPI(ctrl))
-	errc := make(chan error, len(listeners)+len(sides)+1)
 	for _, side := range sides {
 		side.serve(errc, log)
 	}
-	for i, ln := range listeners {
-		serve, scheme := srv.Serve, "http"
-		if i >= len(cfg.Proxy.Listen) {
-			serve, scheme = srv.ServeTLS, "https"
-		}
-		go func() { errc <- serve(ln) }()
-		log.Info("proxy listening", "addr", ln.Addr().String(), "scheme", scheme)
+	if !successor {
+		serveProxy(srv, listeners, len(cfg.Proxy.Listen), errc, log)
 	}
 	go func() {
 		if err := api.Serve(control); !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
 	}()
+	ctrl.SetUpgrade(successorStarter(upg))
+	defer upgradeOnSignal(ctrl, log)()
 	log.Info("controller ready", "config", cfg.File, "state_dir", cfg.Controller.StateDir, "socket", cfg.Controller.Socket)
+	if !successor { // a successor said so as soon as it served
+		if err := upg.Ready(); err != nil {
+			log.Warn("upgrades are not possible", "err", err)
+		}
+	}
 	announceReady(log, pf)
 
 	go reloadOnHangup(ctrl, hangup, log)
 	var serveErr error
+	stopStacks, handingOver := s.stopStacks, false
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down", "stop_stacks", s.stopStacks)
+		announceStopping(log)
+	case <-upg.Exit():
+		// A successor serves: the instances are its to adopt.
+		log.Info("handing over to the new controller; finishing in-flight requests")
+		stopStacks, handingOver = false, true
 	case serveErr = <-errc:
 		log.Error("listener failed; shutting down", "err", serveErr)
+		announceStopping(log)
 	}
-	announceStopping(log)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	api.Shutdown(sctx)
 	for _, side := range sides {
 		side.shutdown(sctx)
 	}
-	if err := srv.Shutdown(sctx); err != nil {
+	if handingOver {
+		err = srv.Handover(sctx, handoverGrace)
+	} else {
+		err = srv.Shutdown(sctx)
+	}
+	if err != nil {
 		log.Warn("in-flight requests cut at shutdown", "err", err)
 	}
-	ctrl.Shutdown(sctx, s.stopStacks)
+	ctrl.Shutdown(sctx, stopStacks)
 	os.Remove(cfg.Controller.Socket)
 	log.Info("stopped")
 	return serveErr
+}
+
+// openState locks the state directory and opens the release store.
+func openState(cfg *config.Config) (*state.Dir, *release.Store, error) {
+	store, err := state.OpenDir(cfg.Controller.StateDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	releases, err := release.OpenStore(cfg.Controller.ReleasesDir)
+	if err == nil {
+		// The state lock is ours: nobody else is building or importing.
+		err = releases.Sweep()
+	}
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, releases, nil
+}
+
+// serveProxy serves the proxy on its listeners: plain ones first, then
+// nPlain on, TLS ones.
+func serveProxy(srv *proxy.Server, listeners []net.Listener, nPlain int, errc chan<- error, log *slog.Logger) {
+	for i, ln := range listeners {
+		serve, scheme := srv.Serve, "http"
+		if i >= nPlain {
+			serve, scheme = srv.ServeTLS, "https"
+		}
+		go func() { errc <- serve(ln) }()
+		log.Info("proxy listening", "addr", ln.Addr().String(), "scheme", scheme)
+	}
 }
 
 // listenAll opens every address, or none.
 func listenAll(addrs []string) ([]net.Listener, error) {
 	var ls []net.Listener
 	for _, addr := range addrs {
-		ln, err := net.Listen("tcp", addr)
+		ln, err := listen("tcp", addr)
 		if err != nil {
 			closeAll(ls)
 			return nil, fmt.Errorf("proxy listener: %w", err)

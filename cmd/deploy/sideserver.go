@@ -22,7 +22,7 @@ type sideServer struct {
 // listeners, so that a port taken by someone else fails the start before
 // any instance is adopted.
 func listenSide(name, addr string, h http.Handler, log *slog.Logger) (*sideServer, error) {
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s listener: %w", name, err)
 	}

@@ -210,9 +210,11 @@ After=network-online.target
 # while it re-reads its configuration (ExecReload) and STOPPING=1 when it
 # begins to shut down.
 Type=notify
-# The instances inherit the notification socket; only the controller's own
-# messages count.
-NotifyAccess=main
+# NotifyAccess=all: "deploy upgrade" (or SIGUSR1) starts a new controller that
+# takes the listening sockets over, without closing them, and tells systemd
+# MAINPID= before the old one exits. The instances cannot speak: the
+# controller removes the notification socket from their environment.
+NotifyAccess=all
 ExecStart={{.ExecStart}}
 # SIGHUP makes the controller re-read its configuration.
 ExecReload=/bin/kill -HUP $MAINPID

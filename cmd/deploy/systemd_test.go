@@ -55,7 +55,7 @@ func TestSystemdUnit_RunsThisConfigurationTheWayOperationsNeed(t *testing.T) {
 		"Unit.After":                       "network-online.target",
 		"Unit.Wants":                       "network-online.target",
 		"Service.Type":                     "notify",
-		"Service.NotifyAccess":             "main",
+		"Service.NotifyAccess":             "all", // the successor of an upgrade says MAINPID=
 		"Service.ExecReload":               "/bin/kill -HUP $MAINPID",
 		"Service.WorkingDirectory":         filepath.Dir(cfg),
 		"Service.Restart":                  "on-failure",
