@@ -28,8 +28,9 @@ func newTransport() *http.Transport {
 
 // poolTransport sends a request to one instance of its pool. An instance that
 // refuses the connection is taken out of rotation, and a request that can be
-// sent twice without harm is retried once on a sibling. Every attempt is
-// counted, so a retried request counts two.
+// sent twice without harm and got no answer (refused, reset, cut before the
+// answer's headers) is retried once on a sibling. Every attempt is counted,
+// so a retried request counts two.
 type poolTransport struct {
 	pool *pool
 	base http.RoundTripper
@@ -42,10 +43,14 @@ func (t *poolTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, ErrNoInstances
 	}
 	resp, err := t.attempt(in, req)
-	if err == nil || !isConnectError(err) {
+	if err == nil || req.Context().Err() != nil {
 		return resp, err
 	}
-	in.eject(ejectFor)
+	if isConnectError(err) {
+		in.eject(ejectFor)
+	}
+	// No answer came: a read is sent once more, to a sibling, whether the
+	// instance refused the connection or died while the request was on it.
 	sibling := t.pool.pick(in)
 	if sibling == nil || !replayable(req) {
 		return nil, err
