@@ -43,7 +43,22 @@ func newUpgrader() (*tableflip.Upgrader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare upgrades: %w", err)
 	}
-	listen = upg.Listen
+	listen = func(network, addr string) (net.Listener, error) {
+		if ln, err := upg.Listener(network, addr); err != nil || ln != nil {
+			return ln, err // inherited from the controller this one succeeds
+		}
+		// Opened here rather than by upg.Listen, whose error drops the
+		// system's words ("bind: address already in use").
+		ln, err := net.Listen(network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := upg.AddListener(network, addr, ln.(tableflip.Listener)); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("listen %s %s: keep for upgrades: %w", network, addr, err)
+		}
+		return ln, nil
+	}
 	return upg, nil
 }
 
