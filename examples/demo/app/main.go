@@ -22,6 +22,20 @@ import (
 // maxSlow bounds /slow so a typo cannot hold a connection for hours.
 const maxSlow = 60 * time.Second
 
+// maxBlobKB bounds /blob (10 MiB) for the same reason.
+const maxBlobKB = 10240
+
+// blobBlock is what /blob repeats: deterministic, so that answers through
+// different proxies can be compared byte for byte, and one block, so that a
+// large answer costs no memory per request.
+var blobBlock = func() []byte {
+	b := make([]byte, 64<<10)
+	for i := range b {
+		b[i] = 'a' + byte(i%26)
+	}
+	return b
+}()
+
 // failAfterFile, when present in the working directory (the release), holds
 // a number N: after N requests the application answers 500 to everything but
 // /healthz. It makes a bad release to try checks and automatic rollback on.
@@ -81,6 +95,27 @@ func main() {
 			return
 		}
 		fmt.Fprintln(w, who)
+	})
+	// /blob?kb=N answers N KiB, with Content-Length: a large response to
+	// benchmark proxies with (bench/run.sh).
+	mux.HandleFunc("GET /blob", func(w http.ResponseWriter, r *http.Request) {
+		if failing(w) {
+			return
+		}
+		kb, err := strconv.Atoi(r.URL.Query().Get("kb"))
+		if err != nil || kb < 0 || kb > maxBlobKB {
+			http.Error(w, fmt.Sprintf("kb must be a whole number of KiB from 0 to %d", maxBlobKB), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.Itoa(kb<<10))
+		for left := kb << 10; left > 0; {
+			n := min(left, len(blobBlock))
+			if _, err := w.Write(blobBlock[:n]); err != nil {
+				return
+			}
+			left -= n
+		}
 	})
 	mux.HandleFunc("/static/", func(w http.ResponseWriter, r *http.Request) {
 		if failing(w) {
