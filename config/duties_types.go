@@ -37,7 +37,8 @@ type JobDrain struct {
 	// Command is run in the old slot's stack dir until it exits 0.
 	Command []string
 	// FileEmpty, relative to the old slot's stack dir, is drained when it is
-	// missing, an empty file, or a directory tree with no files.
+	// missing, an empty file, or a directory tree whose files are all empty
+	// (a spool's lock files hold nothing).
 	FileEmpty string
 	// Signal is sent to the old job when the hand-over starts, to ask it
 	// to take no new work (0: none).

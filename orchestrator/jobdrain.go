@@ -95,7 +95,8 @@ func (c *Controller) drained(ctx context.Context, s *service, jr *jobRun) (bool,
 }
 
 // fileEmpty holds when path is missing, an empty file, or a directory tree
-// without files (a mail spool whose messages were all sent).
+// whose files are all empty (a mail spool whose messages were all sent; its
+// lock files hold nothing).
 func fileEmpty(path string) (bool, string) {
 	var files int
 	err := filepath.WalkDir(path, func(_ string, e fs.DirEntry, err error) error {

@@ -188,7 +188,7 @@ func (c *Controller) restoreJobs(s *service, remembered []state.Job) {
 	c.syncJobs(s)
 }
 
-// detachJobs lets go of the jobs for the next controller to adopt, or stops
+// endJobs lets go of the jobs for the next controller to adopt, or stops
 // them with the stacks.
 func (c *Controller) endJobs(ctx context.Context, s *service, stop bool) {
 	s.jobsMu.Lock()
