@@ -79,7 +79,9 @@ func objectPath(p string) []string {
 // one allocation: a handler must not change the request it was given.
 func (v *vhost) request(r *http.Request) (*http.Request, *reply) {
 	host, ok := vhmHost(r.Host)
-	if !ok {
+	// An opaque request target ("GET a:0") has no path to rewrite: sent
+	// on as it came, it would reach Zope outside the VirtualHostMonster.
+	if !ok || r.URL.Opaque != "" {
 		return nil, badRequestReply
 	}
 	scheme := "http"

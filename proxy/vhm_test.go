@@ -405,3 +405,19 @@ func BenchmarkVirtualHost_UpstreamPath(b *testing.B) {
 		})
 	}
 }
+
+func TestVirtualHost_RefusesARequestTargetWithoutAPath(t *testing.T) {
+	vh := newVhost(&VirtualHost{Root: "/Plone"})
+	for _, target := range []string{"a:0", "mailto:ops@example.org"} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Host = "www.example.org"
+		u, err := url.ParseRequestURI(target)
+		if err != nil || u.Opaque == "" {
+			t.Fatalf("%q: %v, %+v; want an opaque URL to test with", target, err, u)
+		}
+		r.URL = u
+		if out, answer := vh.request(r); answer != badRequestReply {
+			t.Errorf("request target %q: rewritten to %v, answer %v; want 400", target, out, answer)
+		}
+	}
+}
