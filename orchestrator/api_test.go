@@ -3,19 +3,13 @@ package orchestrator
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"deploy/config"
-	"deploy/proxy"
-	"deploy/stacks/release"
+	"deploy/internal/controllertest"
 	"deploy/state"
 )
 
@@ -23,38 +17,15 @@ import (
 // nothing started.
 func testController(t *testing.T) (*Controller, *state.Dir) {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "deploy.hcl")
-	os.WriteFile(path, []byte(`
-service "demo" {
-  hosts = ["demo.test"]
-  slot "blue"  { base_port = 39101 }
-  slot "green" { base_port = 39201 }
-  stack { command = ["true"] }
-}
-`), 0o644)
-	cfg, _, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := state.OpenDir(filepath.Join(dir, "state"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	releases, err := release.OpenStore(filepath.Join(dir, "releases"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c, err := New(cfg, store, releases, proxy.New(proxy.Options{Logger: log}), log)
+	p := controllertest.New(t, 39101)
+	c, err := New(p.Config, p.Store, p.Releases, p.Proxy, p.Log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Restore(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	return c, store
+	return c, p.Store
 }
 
 func TestAPI_BadRequestsGetAClearErrorAndChangeNothing(t *testing.T) {

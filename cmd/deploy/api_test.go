@@ -10,10 +10,8 @@ import (
 	"testing"
 
 	"deploy/config"
+	"deploy/internal/controllertest"
 	"deploy/orchestrator"
-	"deploy/proxy"
-	"deploy/stacks/release"
-	"deploy/state"
 )
 
 const testAPIToken = "cli-api-token-0123456789abcdef"
@@ -23,31 +21,9 @@ const testAPIToken = "cli-api-token-0123456789abcdef"
 // and its server.
 func apiController(t *testing.T) (string, *sideServer) {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "deploy.hcl")
-	os.WriteFile(path, []byte(`
-service "demo" {
-  hosts = ["demo.test"]
-  slot "blue"  { base_port = 39301 }
-  slot "green" { base_port = 39401 }
-  stack { command = ["true"] }
-}
-`), 0o644)
-	cfg, _, err := config.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := state.OpenDir(filepath.Join(dir, "state"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	releases, err := release.OpenStore(filepath.Join(dir, "releases"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ctrl, err := orchestrator.New(cfg, store, releases, proxy.New(proxy.Options{Logger: log}), log)
+	p := controllertest.New(t, 39301)
+	log := p.Log
+	ctrl, err := orchestrator.New(p.Config, p.Store, p.Releases, p.Proxy, log)
 	if err != nil {
 		t.Fatal(err)
 	}
