@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -35,23 +36,15 @@ address in the cache block's purge_from.`,
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			req.Service = a[0]
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			res, err := c.PurgeCache(cmd.Context(), req)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(g.stdout, res)
-			}
-			what := "the cache"
-			if res.Path != "" {
-				what = "the cache entries of " + res.Path
-			}
-			fmt.Fprintf(g.stdout, "%s: purged %s: %d entries removed\n", res.Service, what, res.Purged)
-			return nil
+			return callController(g, func(c *orchestrator.Client) (*orchestrator.PurgeResult, error) {
+				return c.PurgeCache(cmd.Context(), req)
+			}, func(w io.Writer, res *orchestrator.PurgeResult) {
+				what := "the cache"
+				if res.Path != "" {
+					what = "the cache entries of " + res.Path
+				}
+				fmt.Fprintf(w, "%s: purged %s: %d entries removed\n", res.Service, what, res.Purged)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&req.Path, "path", "", `a path such as /front-page, or a prefix such as "/theme/*" (default: everything)`)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -37,31 +38,25 @@ comes back in maintenance.
 			default:
 				return usageError{fmt.Errorf("%q: say on or off\nsee: deploy maintenance --help", a[0])}
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			res, err := c.Maintenance(cmd.Context(), orchestrator.MaintenanceRequest{Service: a[1], On: on, Message: message})
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(g.stdout, res)
-			}
-			switch {
-			case res.On && res.Unchanged:
-				fmt.Fprintf(g.stdout, "%s: already in maintenance (%q)\n", res.Service, res.Message)
-			case res.On:
-				fmt.Fprintf(g.stdout, "%s: in maintenance; visitors get a 503 with %q\n", res.Service, res.Message)
-			case res.Unchanged:
-				fmt.Fprintf(g.stdout, "%s: was not in maintenance; nothing changed\n", res.Service)
-			default:
-				fmt.Fprintf(g.stdout, "%s: maintenance is off; visitors reach the live slot\n", res.Service)
-			}
-			return nil
+			return callController(g, func(c *orchestrator.Client) (*orchestrator.MaintenanceResult, error) {
+				return c.Maintenance(cmd.Context(), orchestrator.MaintenanceRequest{Service: a[1], On: on, Message: message})
+			}, printMaintenance)
 		},
 	}
 	cmd.Flags().StringVar(&message, "message", "", "what visitors read (with on)")
 	jsonFlag(cmd, g)
 	return cmd
+}
+
+func printMaintenance(w io.Writer, res *orchestrator.MaintenanceResult) {
+	switch {
+	case res.On && res.Unchanged:
+		fmt.Fprintf(w, "%s: already in maintenance (%q)\n", res.Service, res.Message)
+	case res.On:
+		fmt.Fprintf(w, "%s: in maintenance; visitors get a 503 with %q\n", res.Service, res.Message)
+	case res.Unchanged:
+		fmt.Fprintf(w, "%s: was not in maintenance; nothing changed\n", res.Service)
+	default:
+		fmt.Fprintf(w, "%s: maintenance is off; visitors reach the live slot\n", res.Service)
+	}
 }

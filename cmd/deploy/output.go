@@ -1,6 +1,7 @@
 package main
 
 import (
+	"deploy/orchestrator"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,24 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// callController runs one operation through the controller's client and
+// prints its result: as JSON with --json, else in words through text.
+func callController[Res any](g *globals, op func(*orchestrator.Client) (*Res, error), text func(w io.Writer, res *Res)) error {
+	c, err := g.client()
+	if err != nil {
+		return err
+	}
+	res, err := op(c)
+	if err != nil {
+		return err
+	}
+	if g.json {
+		return printJSON(g.stdout, res)
+	}
+	text(g.stdout, res)
+	return nil
 }
 
 // portRange prints ports as "9101-9102" when they are consecutive.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,19 +28,11 @@ paused.`,
 			if max <= 0 {
 				return usageError{fmt.Errorf("--max must be positive, such as 30s")}
 			}
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			res, err := c.Pause(cmd.Context(), orchestrator.PauseRequest{Service: a[0], Max: orchestrator.Duration(max)})
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(g.stdout, res)
-			}
-			fmt.Fprintf(g.stdout, "%s: paused; new requests wait up to %s each for deploy resume %s\n", res.Service, time.Duration(res.Max), res.Service)
-			return nil
+			return callController(g, func(c *orchestrator.Client) (*orchestrator.PauseResult, error) {
+				return c.Pause(cmd.Context(), orchestrator.PauseRequest{Service: a[0], Max: orchestrator.Duration(max)})
+			}, func(w io.Writer, res *orchestrator.PauseResult) {
+				fmt.Fprintf(w, "%s: paused; new requests wait up to %s each for deploy resume %s\n", res.Service, time.Duration(res.Max), res.Service)
+			})
 		},
 	}
 	cmd.Flags().DurationVar(&max, "max", 30*time.Second, "longest time one request is held before it gets a 503")
@@ -55,19 +48,11 @@ func newResumeCmd(g *globals) *cobra.Command {
 		Example: "  deploy resume site",
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			res, err := c.Resume(cmd.Context(), orchestrator.ResumeRequest{Service: a[0]})
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(g.stdout, res)
-			}
-			fmt.Fprintf(g.stdout, "%s: resumed; released %d held requests\n", res.Service, res.Released)
-			return nil
+			return callController(g, func(c *orchestrator.Client) (*orchestrator.PauseResult, error) {
+				return c.Resume(cmd.Context(), orchestrator.ResumeRequest{Service: a[0]})
+			}, func(w io.Writer, res *orchestrator.PauseResult) {
+				fmt.Fprintf(w, "%s: resumed; released %d held requests\n", res.Service, res.Released)
+			})
 		},
 	}
 	jsonFlag(cmd, g)

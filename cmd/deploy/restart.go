@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,38 +33,32 @@ is recorded in the history.`,
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			req.Service = a[0]
-			c, err := g.client()
-			if err != nil {
-				return err
-			}
-			if !g.json {
-				c.OnStep(func(s orchestrator.Step) { printStep(g, s) })
-			}
-			res, err := c.Restart(cmd.Context(), req)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(g.stdout, res)
-			}
-			took := (time.Duration(res.TookMS) * time.Millisecond).Round(time.Millisecond)
-			if res.Switch != nil {
-				fmt.Fprintf(g.stdout, "%s: restarted %s in slot %s and switched to it in %s; %s keeps running for rollback\n",
-					res.Service, res.Release, res.Slot, took, res.Switch.From)
-				return nil
-			}
-			fmt.Fprintf(g.stdout, "%s: restarted the %d instances of %s (%s) one at a time in %s\n", res.Service, len(res.Instances), res.Slot, res.Release, took)
-			for _, in := range res.Instances {
-				cut := ""
-				if in.Unfinished > 0 {
-					cut = fmt.Sprintf("; %d requests still unanswered at the drain timeout were cut", in.Unfinished)
+			return callController(g, func(c *orchestrator.Client) (*orchestrator.RestartResult, error) {
+				if !g.json {
+					c.OnStep(func(s orchestrator.Step) { printStep(g, s) })
 				}
-				fmt.Fprintf(g.stdout, "  instance %d (%s): pid %d → %d in %dms%s\n", in.Index, in.Addr, in.OldPID, in.NewPID, in.TookMS, cut)
-			}
-			return nil
+				return c.Restart(cmd.Context(), req)
+			}, printRestart)
 		},
 	}
 	cmd.Flags().StringVar(&req.Reason, "reason", "", "why, for the history")
 	jsonFlag(cmd, g)
 	return cmd
+}
+
+func printRestart(w io.Writer, res *orchestrator.RestartResult) {
+	took := (time.Duration(res.TookMS) * time.Millisecond).Round(time.Millisecond)
+	if res.Switch != nil {
+		fmt.Fprintf(w, "%s: restarted %s in slot %s and switched to it in %s; %s keeps running for rollback\n",
+			res.Service, res.Release, res.Slot, took, res.Switch.From)
+		return
+	}
+	fmt.Fprintf(w, "%s: restarted the %d instances of %s (%s) one at a time in %s\n", res.Service, len(res.Instances), res.Slot, res.Release, took)
+	for _, in := range res.Instances {
+		cut := ""
+		if in.Unfinished > 0 {
+			cut = fmt.Sprintf("; %d requests still unanswered at the drain timeout were cut", in.Unfinished)
+		}
+		fmt.Fprintf(w, "  instance %d (%s): pid %d → %d in %dms%s\n", in.Index, in.Addr, in.OldPID, in.NewPID, in.TookMS, cut)
+	}
 }
