@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"time"
@@ -92,11 +93,8 @@ func (c *Controller) startJob(s *service, j config.Job, slot string) (*jobRun, e
 // environment and its own, its var dir and log beside the instances'.
 func (c *Controller) jobSpec(s *service, jr *jobRun) stacks.InstanceSpec {
 	env := map[string]string{}
-	for _, vars := range []map[string]string{s.conf().Stack.Env, jr.cfg.Env} {
-		for k, v := range vars {
-			env[k] = v
-		}
-	}
+	maps.Copy(env, s.conf().Stack.Env)
+	maps.Copy(env, jr.cfg.Env)
 	base := c.slotDir(s.conf().Name, jr.slot)
 	return stacks.InstanceSpec{
 		Service: s.conf().Name, Slot: jr.slot, Index: 1, Job: jr.cfg.Name,
@@ -109,13 +107,8 @@ func (c *Controller) jobSpec(s *service, jr *jobRun) stacks.InstanceSpec {
 // jobOptions supervise a job like an instance; its new processes are
 // recorded so that a restarted controller adopts the right one.
 func (c *Controller) jobOptions(s *service) stacks.Options {
-	st := s.conf().Stack
-	return stacks.Options{
-		Logger:    c.log,
-		OnStart:   func(stacks.ProcessID) { go c.saveJobsLocked(s) },
-		CrashLoop: stacks.CrashLoopPolicy{MaxExits: st.CrashLoop.MaxExits, Within: st.CrashLoop.Within},
-		Log:       stacks.LogPolicy{MaxSize: st.Log.MaxSize, Keep: st.Log.Keep},
-	}
+	// Started from OnStart, which may run while syncJobs holds jobsMu.
+	return c.supervision(s, func(stacks.ProcessID) { go c.saveJobsLocked(s) })
 }
 
 // saveJobs records the service's job processes; callers hold jobsMu.

@@ -74,10 +74,16 @@ func (c *Controller) logPath(service, slot string, n int) string {
 
 // instanceOptions are the supervision settings of an instance.
 func (c *Controller) instanceOptions(s *service, slot string, n int) stacks.Options {
+	return c.supervision(s, c.onStart(s, slot, n))
+}
+
+// supervision is how the stack block says the processes of a service are
+// supervised (instances and jobs alike); onStart records each new process.
+func (c *Controller) supervision(s *service, onStart func(stacks.ProcessID)) stacks.Options {
 	st := s.conf().Stack
 	return stacks.Options{
 		Logger:    c.log,
-		OnStart:   c.onStart(s, slot, n),
+		OnStart:   onStart,
 		CrashLoop: stacks.CrashLoopPolicy{MaxExits: st.CrashLoop.MaxExits, Within: st.CrashLoop.Within},
 		Log:       stacks.LogPolicy{MaxSize: st.Log.MaxSize, Keep: st.Log.Keep},
 	}

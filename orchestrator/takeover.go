@@ -48,11 +48,7 @@ func (c *Controller) ServeAsRecorded(snap *state.Snapshot) error {
 		if rec == nil || rec.Status != state.SlotRunning || len(rec.Instances) == 0 {
 			continue
 		}
-		release := rec.Release
-		if release == "" {
-			release = workdirRelease
-		}
-		b := proxy.Backend{Slot: st.Live, Release: cacheRelease(release, st.Live)}
+		b := proxy.Backend{Slot: st.Live, Release: cacheRelease(c.placeOf(sc, st.Live, rec).release, st.Live)}
 		for _, in := range rec.Instances {
 			b.Addrs = append(b.Addrs, "127.0.0.1:"+strconv.Itoa(in.Port))
 		}
