@@ -35,6 +35,9 @@ type jobRun struct {
 func (c *Controller) syncJobs(s *service) {
 	s.jobsMu.Lock()
 	defer s.jobsMu.Unlock()
+	if len(s.conf().Jobs) == 0 && len(s.jobs) == 0 {
+		return // nothing to start or drain, and no state to write at each switch
+	}
 	live := c.view().Service(s.conf().Name).Live
 	run := s.run(live)
 	for _, j := range s.conf().Jobs {
