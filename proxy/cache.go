@@ -71,21 +71,11 @@ func (p *Proxy) purge(r *http.Request, o *observation) *reply {
 	if sc == nil {
 		return purgeReply(http.StatusNotFound, "This site keeps no cache.\n")
 	}
-	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil || !allowed(sc.opts.PurgeFrom, peer.Addr().Unmap()) {
+	if !peerIn(sc.opts.PurgeFrom, r.RemoteAddr) {
 		return purgeReply(http.StatusForbidden, "Purging is not allowed from this address.\n")
 	}
 	n := sc.cache.Purge(rt.service, r.URL.Path)
 	return purgeReply(http.StatusOK, "Purged "+strconv.Itoa(n)+" entries.\n")
-}
-
-func allowed(prefixes []netip.Prefix, a netip.Addr) bool {
-	for _, p := range prefixes {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 func purgeReply(status int, text string) *reply {

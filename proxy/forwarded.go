@@ -126,7 +126,13 @@ func cgiByte(c byte) byte {
 
 // trusted reports whether the peer is one whose forwarding headers we keep.
 func (p *Proxy) trusted(remoteAddr string) bool {
-	if len(p.opts.TrustedProxies) == 0 {
+	return peerIn(p.opts.TrustedProxies, remoteAddr)
+}
+
+// peerIn reports whether the peer of a connection (its "ip:port") is in one
+// of the prefixes.
+func peerIn(prefixes []netip.Prefix, remoteAddr string) bool {
+	if len(prefixes) == 0 {
 		return false
 	}
 	ap, err := netip.ParseAddrPort(remoteAddr)
@@ -134,7 +140,7 @@ func (p *Proxy) trusted(remoteAddr string) bool {
 		return false
 	}
 	addr := ap.Addr().Unmap()
-	for _, pfx := range p.opts.TrustedProxies {
+	for _, pfx := range prefixes {
 		if pfx.Contains(addr) {
 			return true
 		}
